@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The block-series workshop: fetch the pinned QEMU base, apply patches/,
+# build, test, and export the series back.  See README.md.
+
+SCRIPTS := scripts
+
+.PHONY: all deps fetch tree build check series checkpatch clean distclean
+
+all: build
+
+deps:
+	@$(SCRIPTS)/deps.sh
+
+fetch: deps
+	@$(SCRIPTS)/fetch-base.sh
+
+tree: fetch
+	@$(SCRIPTS)/tree.sh
+
+build: tree
+	@$(SCRIPTS)/build.sh
+
+check: build
+	@$(SCRIPTS)/check.sh
+
+series:
+	@$(SCRIPTS)/series.sh
+
+checkpatch:
+	@$(SCRIPTS)/checkpatch.sh
+
+# Removes the build directory of QEMU only; the tree and its commits stay.
+clean:
+	rm -rf build/qemu/build build/check
+
+# Removes everything under build/, the QEMU tree with it: run 'make series'
+# first if it holds commits you want.
+distclean:
+	@$(SCRIPTS)/series.sh --check-exported
+	rm -rf build

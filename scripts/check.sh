@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Run qemu-iotests on the built tree: the whole 'auto' group for qcow2 and
+# for raw, plus tests/iotests.list (block jobs and the series' own tests).
+# The full log goes to build/check/log, each failing test's output and
+# diff to build/check/failures/.  Ends with 'N passed, N failed, N skipped'.
+#
+#   ITESTS="041 foo"          run only these (with the formats the list gives,
+#                            qcow2 and raw for tests not in it)
+#   IOTESTS_JOBS=N           parallel jobs (default 2)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+B=build/qemu/build
+OUT=build/check
+LIST=tests/iotests.list
+JOBS=${IOTESTS_JOBS:-2}
+
+die() { echo "check: $*" >&2; exit 1; }
+[ -x "$B/tests/qemu-iotests/check" ] || die "$B is not built: run 'make'"
+
+rm -rf "$OUT"
+mkdir -p "$OUT/failures" "$OUT/scratch"
+log=$OUT/log
+: > "$log"
+
+pass=0 fail=0 skip=0
+# The 'auto' group holds tests for other formats too: they say so and are
+# not counted.
+NOT_APPLICABLE='not suitable for this image format'
+
+failed=()
+
+# list_for FMT -> "test" lines to run, "skip test reason" lines to report
+list_for() {
+    grep -v -e '^#' -e '^[[:space:]]*$' "$LIST" | while read -r line; do
+        t=${line%% *}
+        rest=" ${line#* } "
+        fmts=${rest%%skip:*}
+        case "$fmts" in *" $1 "*) ;; *) continue ;; esac
+        if [ -n "$ITESTS_SEL" ]; then
+            case " $ITESTS_SEL " in *" $t "*) ;; *) continue ;; esac
+        fi
+        case "$rest" in
+            *skip:*) echo "skip $t ${rest#*skip:}" ;;
+            *) echo "$t" ;;
+        esac
+    done
+}
+
+ITESTS_SEL=${ITESTS:-}
+cd "$B/tests/qemu-iotests"
+export TEST_DIR=$top/$OUT/scratch
+for fmt in qcow2 raw; do
+    if [ -n "$ITESTS_SEL" ]; then
+        auto=""
+        for t in $ITESTS_SEL; do
+            grep -qE "^$t( |\$)" "$top/$LIST" || auto="$auto $t"
+        done
+    else
+        auto=$(./check -n "-$fmt" -g auto 2>/dev/null | grep -v '^$') ||
+            die "cannot list the auto group"
+    fi
+    listed=$(cd "$top" && list_for "$fmt")
+    skipped=$(grep '^skip ' <<<"$listed" | awk '{print $2}')
+    tests=$( (echo "$auto" | tr ' ' '\n'; grep -v '^skip ' <<<"$listed") | grep -v '^$' |
+             grep -vxF -e "${skipped:-/}" | awk '!seen[$0]++')
+    while read -r _ t reason; do
+        [ -n "$t" ] || continue
+        echo "$(basename "$t") [$fmt] skipped: $reason" | tee -a "$top/$log"
+        skip=$((skip + 1))
+    done < <(grep '^skip ' <<<"$listed")
+    [ -n "$tests" ] || continue
+
+    echo "check: $(wc -w <<<"$tests") tests for $fmt" | tee -a "$top/$log"
+    ./check "-$fmt" --color off -j "$JOBS" $tests >"$top/$OUT/$fmt.log" 2>&1
+    cat "$top/$OUT/$fmt.log" >> "$top/$log"
+    while read -r name status; do
+        case "$status" in
+            pass) pass=$((pass + 1)) ;;
+            fail)
+                fail=$((fail + 1))
+                failed+=("$name [$fmt]")
+                bad=$(ls "$TEST_DIR/$fmt-file-$name/$name.out.bad" 2>/dev/null)
+                for ref in "$name.out" "tests/$name.out"; do
+                    [ -f "$ref" ] && [ -n "$bad" ] &&
+                        diff -u "$ref" "$bad" > "$top/$OUT/failures/$fmt-$name.diff"
+                done
+                [ -n "$bad" ] && cp "$bad" "$top/$OUT/failures/$fmt-$name.out.bad"
+                ;;
+            "not run") skip=$((skip + 1)) ;;
+        esac
+    done < <(grep -v "$NOT_APPLICABLE" "$top/$OUT/$fmt.log" |
+             sed -nE 's/^(\S+)\s+(pass|fail|not run)\s+\[.*/\1 \2/p')
+    grep -E '^\S+\s+(fail|not run)\s+\[' "$top/$OUT/$fmt.log" | grep -v "$NOT_APPLICABLE" |
+        sed -E "s/^(\S+)\s+(\S+( run)?)\s+\[[^]]*\]\s+(\[[^]]*\])?\s+\S+\s+/\1 [$fmt] \2: /"
+done
+
+cd "$top"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "Failed: ${failed[*]}"
+    echo "Log: $log; diffs: $OUT/failures/"
+fi
+echo "$pass passed, $fail failed, $skip skipped" | tee -a "$log"
+[ "$fail" = 0 ] && [ "$pass" -gt 0 ]

@@ -5,7 +5,7 @@
 
 SCRIPTS := scripts
 
-.PHONY: all deps fetch tree build check series checkpatch clean distclean
+.PHONY: all deps fetch tree build check demo series checkpatch clean distclean
 
 all: build
 
@@ -23,6 +23,10 @@ build: tree
 
 check: build
 	@$(SCRIPTS)/check.sh
+
+# Live restore end to end on a 1 GiB disk; DEMO_ARGS="--size 4096" for more
+demo: build
+	@python3 demo/live-restore.py $(DEMO_ARGS)
 
 series:
 	@$(SCRIPTS)/series.sh

@@ -71,6 +71,7 @@ new_tree() {
     # uploaders; fetch-base.sh has checked the sums pinned in base.conf.
     dpkg-source -q -x "$dsc" "$tmp" >build/dpkg-source.log 2>&1 ||
         { rm -rf "$tmp"; die "dpkg-source -x failed on $dsc: see build/dpkg-source.log"; }
+    rm -f build/qemu_*.orig.tar.*   # dpkg-source's link to the tarball
     (
         cd "$tmp"
         rm -rf .pc   # quilt's bookkeeping of Debian's patches, not source
@@ -111,8 +112,16 @@ git -C "$Q" rev-parse -q --verify base >/dev/null || die "$Q has no 'base' tag: 
 
 same_base=0
 [ "$(cat "$Q/.git/block-series-base" 2>/dev/null)" = "$version" ] && same_base=1
-if [ "$same_base" = 1 ] && [ "$(have_ids)" = "$(wanted_ids)" ]; then
-    exit 0
+if [ "$same_base" = 1 ]; then
+    have=$(have_ids)
+    missing=$(grep -vxF -f <(echo "$have") <(wanted_ids) || true)
+    if [ -z "$missing" ]; then
+        # Up to date, or ahead with the developer's own commits
+        ahead=$(grep -cvxF -f <(wanted_ids) <(echo "$have") || true)
+        [ "$ahead" = 0 ] ||
+            echo "tree: note: $Q has $ahead commit(s) not yet in patches/ ('make series' exports them)"
+        exit 0
+    fi
 fi
 
 # The tree differs from patches/: rebuild it only if nothing would be lost.

@@ -23,7 +23,7 @@ verify() {   # version -> 0 if the three files match base.conf's sums
     read -r dsc orig deb <<<"$(files_for "$1")"
     [ -f "$DL/$dsc" ] && [ -f "$DL/$orig" ] && [ -f "$DL/$deb" ] || return 1
     [ "$1" = "$BASE_VERSION" ] || return 0   # fallback: apt verified it
-    sha256sum --quiet -c - <<EOT
+    sha256sum --status -c - <<EOT
 $BASE_SHA256_DSC  $DL/$dsc
 $BASE_SHA256_ORIG  $DL/$orig
 $BASE_SHA256_DEBIAN  $DL/$deb

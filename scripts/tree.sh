@@ -50,12 +50,14 @@ apply_series() {   # dir -> applies patches/ on HEAD, or fails cleanly
     local dir=$1 p n=0
     for p in $(series); do
         n=$((n + 1))
-        if ! git -C "$dir" am -q --3way "$top/$p" >"$dir/.git/am.log" 2>&1; then
+        if ! git -C "$dir" am -q --3way "$top/$p" >build/am.log 2>&1; then
             local files
-            files=$(git -C "$dir" diff --name-only --diff-filter=U 2>/dev/null | tr '\n' ' ')
-            [ -n "$files" ] || files=$(sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p; s/^error: \(.*\): does not exist in index/\1/p' "$dir/.git/am.log" | sort -u | tr '\n' ' ')
             git -C "$dir" am --abort >/dev/null 2>&1 || true
-            echo "tree: patch $p does not apply to qemu $version; conflicting files: ${files:-see $dir/.git/am.log}" >&2
+            files=$(git -C "$dir" apply --check "$top/$p" 2>&1 |
+                    sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p
+                            s/^error: \([^:]*\): \(does not exist in index\|No such file or directory\|already exists in working directory\)$/\1/p' |
+                    sort -u | tr '\n' ' ')
+            echo "tree: patch $p does not apply to qemu $version; conflicting files: ${files:-none found, see build/am.log}" >&2
             return 1
         fi
     done
@@ -132,7 +134,7 @@ wanted=$(wanted_ids)
 for c in $(git -C "$Q" rev-list --reverse base..HEAD); do
     id=$(git -C "$Q" format-patch --stdout -1 "$c" | patch_ids)
     if ! grep -qxF "$id" <<<"$wanted"; then
-        die "$Q has commit $(git -C "$Q" log -1 --format='%h "%s"' "$c") that is not in patches/: run 'make series' to export it, or drop it"
+        die "$Q has commit $(git -C "$Q" log -1 --format='%h "%s"' "$c") that is not in patches/, which changed: export it with 'make series', or remove $Q to take patches/ as it is"
     fi
 done
 

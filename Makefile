@@ -5,7 +5,7 @@
 
 SCRIPTS := scripts
 
-.PHONY: all deps fetch tree build check demo series checkpatch clean distclean
+.PHONY: all deps fetch tree build check demo bench series checkpatch clean distclean
 
 all: build
 
@@ -27,6 +27,10 @@ check: build
 # Live restore end to end on a 1 GiB disk; DEMO_ARGS="--size 4096" for more
 demo: build
 	@python3 demo/live-restore.py $(DEMO_ARGS)
+
+# Restore and guest I/O benchmarks; BENCH_ARGS="--size 1024 --cases restore"
+bench: build
+	@python3 bench/bench.py $(BENCH_ARGS)
 
 series:
 	@$(SCRIPTS)/series.sh

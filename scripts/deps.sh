@@ -16,7 +16,7 @@ PKGS=(
     ninja-build seabios ipxe-qemu
     python3 file bc socat gzip xz-utils
     libgnutls28-dev gnutls-bin python3-libnbd
-    nbdkit libnbd-bin fio
+    nbdkit libnbd-bin fio gnuplot-nox
 )
 BACKPORTS=(meson python3-pycotap)
 

@@ -1,0 +1,460 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+Live-restore benchmarks for the patched QEMU in build/qemu/build.
+
+Each case runs several times and reports medians, and ratios against a
+reference measured in the same run: these machines are shared and noisy,
+absolute times drift, ratios hold.  Results go to bench/results/ as JSON,
+a markdown table and a PNG plot of one restore's progress and the guest's
+I/O latency over time.
+
+Cases:
+  restore   block-stream through alloc-track into an empty raw target,
+            raw and qcow2 backups, O_DIRECT with native AIO and cached,
+            against qemu-img convert of the same source to the same target
+  remote    the same from a backup served over NBD by nbdkit with added
+            per-request latency and a bandwidth cap, against qemu-img
+            convert from that server
+  readpath  fio 4 KiB random reads at queue depth 1 and 32 and 1 MiB
+            sequential reads through an NBD export: the target directly vs
+            alloc-track on restored regions, the backup directly vs
+            alloc-track on unrestored regions
+  guestio   fio 4 KiB random reads and writes through an NBD export of
+            alloc-track, with and without the restore running
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(TOP, 'build', 'qemu', 'build')
+sys.path.insert(0, os.path.join(TOP, 'build', 'qemu', 'python'))
+
+# pylint: disable=wrong-import-position
+from qemu.qmp.legacy import QEMUMonitorProtocol
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+def run(*args, **kwargs):
+    return subprocess.run(args, check=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, **kwargs).stdout
+
+
+def qemu_img(*args):
+    return run(os.path.join(BIN, 'qemu-img'), *args)
+
+
+def drop_caches():
+    """Cached cases start cold: the source must come from the disk"""
+    subprocess.run(['sync'], check=False)
+    try:
+        with open('/proc/sys/vm/drop_caches', 'w', encoding='ascii') as f:
+            f.write('3\n')
+    except OSError:
+        pass
+
+
+class StorageDaemon:
+    def __init__(self, workdir, *args):
+        self.qmp_path = os.path.join(workdir, 'qsd-qmp.sock')
+        self.nbd_path = os.path.join(workdir, 'qsd-nbd.sock')
+        for sock in (self.qmp_path, self.nbd_path):
+            if os.path.exists(sock):
+                os.remove(sock)
+        self.qmp = QEMUMonitorProtocol(self.qmp_path, server=True)
+        self.log = os.path.join(workdir, 'qsd.log')
+        with open(self.log, 'w', encoding='utf-8') as log:
+            self.proc = subprocess.Popen(
+                [os.path.join(BIN, 'storage-daemon', 'qemu-storage-daemon'),
+                 '--chardev', f'socket,id=qmp,path={self.qmp_path}',
+                 '--monitor', 'qmp',
+                 '--nbd-server', f'addr.type=unix,addr.path={self.nbd_path}',
+                 *args], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            self.qmp.accept(timeout=30)
+        except Exception as exc:
+            with open(self.log, encoding='utf-8') as log:
+                raise RuntimeError(f'qemu-storage-daemon: {log.read()}') \
+                    from exc
+
+    def uri(self, name='disk'):
+        return f'nbd+unix:///{name}?socket={self.nbd_path}'
+
+    def cmd(self, name, **args):
+        return self.qmp.cmd(name, **{k.replace('_', '-'): v
+                                     for k, v in args.items()})
+
+    def wait_job(self, job_id, progress=None):
+        start = time.monotonic()
+        while True:
+            jobs = [j for j in self.cmd('query-block-jobs')
+                    if j['device'] == job_id]
+            if not jobs:
+                return time.monotonic() - start
+            if progress is not None:
+                progress.append((time.monotonic() - start,
+                                 jobs[0]['offset'] / max(jobs[0]['len'], 1)))
+            time.sleep(0.05)
+
+    def stop(self):
+        self.qmp.close()
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+def file_node(filename, direct):
+    node = {'driver': 'file', 'filename': filename}
+    if direct:
+        node['cache'] = {'direct': True}
+        node['aio'] = 'native'
+    return node
+
+
+def track_node(backing, target, direct, auto_remove=True):
+    return {'driver': 'alloc-track', 'node-name': 'restore',
+            'auto-remove': auto_remove, 'backing': backing,
+            'file': {'driver': 'raw', 'node-name': 'target',
+                     'file': file_node(target, direct)}}
+
+
+class Bench:
+    def __init__(self, opts):
+        self.opts = opts
+        self.size = opts.size * MiB
+        os.makedirs(os.path.join(TOP, 'build'), exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix='bench-',
+                                    dir=os.path.join(TOP, 'build'))
+        self.results = {'size_mib': opts.size, 'runs': opts.runs,
+                        'cases': {}}
+        self.progress = []
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def median(self, fn):
+        times = []
+        for _ in range(self.opts.runs):
+            times.append(fn())
+        return statistics.median(times), times
+
+    def record(self, case, name, ref, ref_times, val, val_times, unit='s',
+               lower_is_better=True):
+        entry = {'reference': ref, 'value': val, 'unit': unit,
+                 'ratio': val / ref if ref else None,
+                 'reference_runs': ref_times, 'value_runs': val_times,
+                 'lower_is_better': lower_is_better}
+        self.results['cases'].setdefault(case, {})[name] = entry
+        print(f'  {name:42s} ref {ref:9.3f} {unit:5s} value {val:9.3f} '
+              f'{unit:5s} ratio {entry["ratio"]:.2f}', flush=True)
+
+    def make_backups(self):
+        print(f'== data: {self.opts.size} MiB of random bytes', flush=True)
+        with open(self.path('backup.raw'), 'wb') as out:
+            subprocess.run(['head', '-c', str(self.size), '/dev/urandom'],
+                           stdout=out, check=True)
+        qemu_img('convert', '-f', 'raw', '-O', 'qcow2',
+                 self.path('backup.raw'), self.path('backup.qcow2'))
+
+    def fresh_target(self):
+        target = self.path('target.raw')
+        if os.path.exists(target):
+            os.remove(target)
+        qemu_img('create', '-f', 'raw', target, str(self.size))
+        return target
+
+    def convert(self, src_args, direct, src_direct=None):
+        target = self.fresh_target()
+        drop_caches()
+        cache = ['-t', 'none'] if direct else []
+        if direct if src_direct is None else src_direct:
+            cache += ['-T', 'none']
+        start = time.monotonic()
+        qemu_img('convert', '-n', *cache, *src_args, '-O', 'raw', target)
+        return time.monotonic() - start
+
+    def restore(self, backing, direct, progress=None):
+        target = self.fresh_target()
+        drop_caches()
+        qsd = StorageDaemon(self.dir, '--blockdev',
+                            json.dumps(track_node(backing, target, direct)))
+        start = time.monotonic()
+        try:
+            qsd.cmd('block-stream', job_id='restore', device='restore')
+            qsd.wait_job('restore', progress)
+        finally:
+            # Closing flushes the target, as qemu-img convert does at its end
+            qsd.stop()
+        return time.monotonic() - start
+
+    def case_restore(self):
+        print('== restore: block-stream through alloc-track vs qemu-img '
+              'convert', flush=True)
+        for fmt in ('raw', 'qcow2'):
+            src = self.path(f'backup.{fmt}')
+            for direct in (True, False):
+                mode = 'O_DIRECT/native' if direct else 'cached'
+                ref, ref_t = self.median(
+                    lambda: self.convert(['-f', fmt, src], direct))
+                backing = {'driver': fmt, 'read-only': True,
+                           'file': file_node(src, direct)}
+                val, val_t = self.median(lambda: self.restore(backing, direct))
+                self.record('restore', f'{fmt} backup, {mode}',
+                            ref, ref_t, val, val_t)
+
+    def nbdkit(self, delay):
+        sock = self.path('nbdkit.sock')
+        if os.path.exists(sock):
+            os.remove(sock)
+        proc = subprocess.Popen(
+            ['nbdkit', '-f', '-U', sock, '--filter=delay', '--filter=rate',
+             'file', self.path('backup.raw'), f'rdelay={delay}',
+             f'rate={self.opts.remote_rate}'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        return proc, sock
+
+    def case_remote(self):
+        print(f'== remote: backup over NBD (nbdkit, rate '
+              f'{self.opts.remote_rate} bit/s)', flush=True)
+        # nbdkit's delay filter counts in whole milliseconds: 1 ms stands
+        # for the 0.5 ms case
+        for delay in ('1ms', '5ms'):
+            proc, sock = self.nbdkit(delay)
+            try:
+                uri = f'nbd+unix:///?socket={sock}'
+                ref, ref_t = self.median(
+                    lambda: self.convert(['-f', 'raw', uri], True, False))
+                backing = {'driver': 'raw', 'read-only': True,
+                           'file': {'driver': 'nbd',
+                                    'server': {'type': 'unix', 'path': sock}}}
+                val, val_t = self.median(lambda: self.restore(backing, True))
+                self.record('remote', f'{delay} per request',
+                            ref, ref_t, val, val_t)
+            finally:
+                proc.terminate()
+                proc.wait()
+
+    def fio(self, uri, rw, bs, iodepth, runtime, extra=(), during=None):
+        """Run fio; call during() repeatedly while it runs"""
+        proc = subprocess.Popen(
+            ['fio', '--name=bench', '--ioengine=nbd', f'--uri={uri}',
+             f'--rw={rw}', f'--bs={bs}', f'--iodepth={iodepth}',
+             f'--runtime={runtime}', '--time_based', '--norandommap',
+             f'--size={self.size}', '--output-format=json', *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if during:
+            while proc.poll() is None and during():
+                time.sleep(0.05)
+        out = proc.communicate()[0]
+        if proc.returncode:
+            raise RuntimeError(f'fio failed: {out}')
+        return json.loads(out[out.index('{'):])['jobs'][0]
+
+    @staticmethod
+    def iops(job):
+        return job['read']['iops'] + job['write']['iops']
+
+    def case_readpath(self):
+        print('== readpath: fio through NBD, IOPS (higher is better)',
+              flush=True)
+        target = self.fresh_target()
+        shutil.copyfile(self.path('backup.raw'), target)
+        loads = [('randread', '4k', 1), ('randread', '4k', 32),
+                 ('read', '1M', 4)]
+        backup = {'driver': 'raw', 'read-only': True,
+                  'file': file_node(self.path('backup.raw'), True)}
+        pairs = [
+            ('restored', {'driver': 'raw', 'node-name': 'disk',
+                          'file': file_node(target, True)},
+             'restored'),
+            ('unrestored', dict(backup, **{'node-name': 'disk'}),
+             'unrestored'),
+        ]
+        for label, direct_node, mode in pairs:
+            for rw, bs, qd in loads:
+                def measure(node, prepare=None):
+                    qsd = StorageDaemon(
+                        self.dir, '--blockdev', json.dumps(node),
+                        '--export', f'nbd,id=e,node-name={node["node-name"]},'
+                        'name=disk')
+                    try:
+                        if prepare:
+                            prepare(qsd)
+                        return self.iops(self.fio(qsd.uri(), rw, bs, qd,
+                                                  self.opts.fio_runtime))
+                    finally:
+                        qsd.stop()
+
+                def restored(qsd):
+                    qsd.cmd('block-stream', job_id='s', device='restore')
+                    qsd.wait_job('s')
+
+                if mode == 'restored':
+                    track = track_node(backup, target, True, False)
+                    prep = restored
+                else:
+                    track = track_node(backup, self.fresh_target(), True,
+                                       False)
+                    prep = None
+                ref, ref_t = self.median(lambda: measure(direct_node))
+                val, val_t = self.median(lambda: measure(track, prep))
+                self.record('readpath', f'{label}: {rw} {bs} QD{qd}',
+                            ref, ref_t, val, val_t, 'IOPS', False)
+
+    def case_guestio(self):
+        print('== guestio: fio 4k randrw QD4 through NBD, with and without '
+              'a restore running', flush=True)
+        backup = {'driver': 'raw', 'read-only': True,
+                  'file': file_node(self.path('backup.raw'), True)}
+        lat_prefix = self.path('lat')
+
+        def measure(restoring):
+            qsd = StorageDaemon(
+                self.dir, '--blockdev',
+                json.dumps(track_node(backup, self.fresh_target(), True,
+                                      False)),
+                '--export', 'nbd,id=e,node-name=restore,name=disk,'
+                'writable=on')
+            try:
+                qsd.cmd('block-stream', job_id='s', device='restore')
+                if not restoring:
+                    qsd.wait_job('s')
+                    return self.fio(qsd.uri(), 'randrw', '4k', 4,
+                                    self.opts.fio_runtime)
+                self.progress = []
+                start = time.monotonic()
+
+                def sample():
+                    jobs = qsd.cmd('query-block-jobs')
+                    if jobs:
+                        self.progress.append(
+                            (time.monotonic() - start,
+                             jobs[0]['offset'] / max(jobs[0]['len'], 1)))
+                    return bool(jobs)
+
+                job = self.fio(qsd.uri(), 'randrw', '4k', 4,
+                               self.opts.fio_runtime,
+                               (f'--write_lat_log={lat_prefix}',
+                                '--log_avg_msec=100'), sample)
+                qsd.wait_job('s')
+                return job
+            finally:
+                qsd.stop()
+
+        results = {}
+        for restoring in (False, True):
+            jobs = [measure(restoring) for _ in range(self.opts.runs)]
+            results[restoring] = jobs
+        for metric, get in (
+                ('IOPS', self.iops),
+                ('read p50 latency us',
+                 lambda j: j['read']['clat_ns']['percentile']['50.000000'] /
+                 1000),
+                ('read p99 latency us',
+                 lambda j: j['read']['clat_ns']['percentile']['99.000000'] /
+                 1000),
+                ('write p99 latency us',
+                 lambda j: j['write']['clat_ns']['percentile']['99.000000'] /
+                 1000)):
+            ref_t = [get(j) for j in results[False]]
+            val_t = [get(j) for j in results[True]]
+            self.record('guestio', f'{metric} during restore',
+                        statistics.median(ref_t), ref_t,
+                        statistics.median(val_t), val_t,
+                        'IOPS' if metric == 'IOPS' else 'us',
+                        metric != 'IOPS')
+
+    def report(self):
+        os.makedirs(os.path.join(TOP, 'bench', 'results'), exist_ok=True)
+        stamp = time.strftime('%Y%m%d-%H%M%S')
+        base = os.path.join(TOP, 'bench', 'results', stamp)
+        with open(base + '.json', 'w', encoding='utf-8') as f:
+            json.dump(self.results, f, indent=2)
+        lines = [f'# Live-restore benchmark, {stamp}', '',
+                 f'{self.opts.size} MiB, median of {self.opts.runs} runs; '
+                 'ratio = value / reference', '',
+                 '| case | measurement | reference | value | ratio |',
+                 '|---|---|---|---|---|']
+        for case, entries in self.results['cases'].items():
+            for name, e in entries.items():
+                lines.append(f'| {case} | {name} | {e["reference"]:.3f} '
+                             f'{e["unit"]} | {e["value"]:.3f} {e["unit"]} | '
+                             f'{e["ratio"]:.2f} |')
+        with open(base + '.md', 'w', encoding='utf-8') as f:
+            f.write('\n'.join(lines) + '\n')
+        print('\n'.join(lines))
+        self.plot(base + '.png')
+        print(f'\nResults: {base}.json, .md, .png')
+
+    def plot(self, png):
+        lat_log = self.path('lat_clat.1.log')
+        if not self.progress or not shutil.which('gnuplot'):
+            return
+        prog = self.path('progress.dat')
+        with open(prog, 'w', encoding='ascii') as f:
+            for t, frac in self.progress:
+                f.write(f'{t:.3f} {frac * 100:.1f}\n')
+        script = f'''
+set terminal png size 900,500
+set output "{png}"
+set xlabel "seconds"
+set ylabel "restore progress (%)"
+set y2label "guest I/O completion latency (us)"
+set y2tics
+set ytics nomirror
+set key top left
+'''
+        plots = []
+        if os.path.exists(lat_log):
+            plots.append(f'"{lat_log}" using ($1/1000):($2/1000) axes x1y2 '
+                         'with dots title "guest 4k latency"')
+        plots.append(f'"{prog}" using 1:2 with lines lw 2 '
+                     'title "restore progress"')
+        script += 'plot ' + ', '.join(plots) + '\n'
+        subprocess.run(['gnuplot'], input=script, text=True, check=False)
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def main():
+    p = argparse.ArgumentParser(
+        description='Live-restore benchmarks; see bench/README.md')
+    p.add_argument('--size', type=int,
+                   default=int(os.environ.get('BENCH_SIZE_MIB', 4096)),
+                   help='image size in MiB (default 4096)')
+    p.add_argument('--runs', type=int, default=3,
+                   help='runs per measurement; medians are reported')
+    p.add_argument('--cases', default='restore,remote,readpath,guestio',
+                   help='comma-separated cases to run')
+    p.add_argument('--remote-rate', default='8G',
+                   help='nbdkit rate filter cap in bits per second')
+    p.add_argument('--fio-runtime', type=int, default=10,
+                   help='seconds per fio measurement')
+    opts = p.parse_args()
+
+    bench = Bench(opts)
+    try:
+        bench.make_backups()
+        for case in opts.cases.split(','):
+            getattr(bench, f'case_{case}')()
+        bench.report()
+    finally:
+        bench.cleanup()
+
+
+if __name__ == '__main__':
+    main()

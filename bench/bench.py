@@ -420,7 +420,7 @@ set key top left
         plots = []
         if os.path.exists(lat_log):
             plots.append(f'"{lat_log}" using ($1/1000):($2/1000) axes x1y2 '
-                         'with dots title "guest 4k latency"')
+                         'with points pt 7 ps 0.4 title "guest 4k latency"')
         plots.append(f'"{prog}" using 1:2 with lines lw 2 '
                      'title "restore progress"')
         script += 'plot ' + ', '.join(plots) + '\n'

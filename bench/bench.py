@@ -34,12 +34,11 @@ import sys
 import tempfile
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(TOP, 'build', 'qemu', 'build')
-sys.path.insert(0, os.path.join(TOP, 'build', 'qemu', 'python'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), 'scripts'))
 
 # pylint: disable=wrong-import-position
-from qemu.qmp.legacy import QEMUMonitorProtocol
+from qsd import BIN, TOP, StorageDaemon  # noqa: E402
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -62,54 +61,6 @@ def drop_caches():
             f.write('3\n')
     except OSError:
         pass
-
-
-class StorageDaemon:
-    def __init__(self, workdir, *args):
-        self.qmp_path = os.path.join(workdir, 'qsd-qmp.sock')
-        self.nbd_path = os.path.join(workdir, 'qsd-nbd.sock')
-        for sock in (self.qmp_path, self.nbd_path):
-            if os.path.exists(sock):
-                os.remove(sock)
-        self.qmp = QEMUMonitorProtocol(self.qmp_path, server=True)
-        self.log = os.path.join(workdir, 'qsd.log')
-        with open(self.log, 'w', encoding='utf-8') as log:
-            self.proc = subprocess.Popen(
-                [os.path.join(BIN, 'storage-daemon', 'qemu-storage-daemon'),
-                 '--chardev', f'socket,id=qmp,path={self.qmp_path}',
-                 '--monitor', 'qmp',
-                 '--nbd-server', f'addr.type=unix,addr.path={self.nbd_path}',
-                 *args], stdout=log, stderr=subprocess.STDOUT)
-        try:
-            self.qmp.accept(timeout=30)
-        except Exception as exc:
-            with open(self.log, encoding='utf-8') as log:
-                raise RuntimeError(f'qemu-storage-daemon: {log.read()}') \
-                    from exc
-
-    def uri(self, name='disk'):
-        return f'nbd+unix:///{name}?socket={self.nbd_path}'
-
-    def cmd(self, name, **args):
-        return self.qmp.cmd(name, **{k.replace('_', '-'): v
-                                     for k, v in args.items()})
-
-    def wait_job(self, job_id, progress=None):
-        start = time.monotonic()
-        while True:
-            jobs = [j for j in self.cmd('query-block-jobs')
-                    if j['device'] == job_id]
-            if not jobs:
-                return time.monotonic() - start
-            if progress is not None:
-                progress.append((time.monotonic() - start,
-                                 jobs[0]['offset'] / max(jobs[0]['len'], 1)))
-            time.sleep(0.05)
-
-    def stop(self):
-        self.qmp.close()
-        self.proc.terminate()
-        self.proc.wait(timeout=60)
 
 
 def file_node(filename, direct):
@@ -182,15 +133,15 @@ class Bench:
         qemu_img('convert', '-n', *cache, *src_args, '-O', 'raw', target)
         return time.monotonic() - start
 
-    def restore(self, backing, direct, progress=None):
+    def restore(self, backing, direct):
         target = self.fresh_target()
         drop_caches()
-        qsd = StorageDaemon(self.dir, '--blockdev',
+        qsd = StorageDaemon(self.dir, 'qsd', '--blockdev',
                             json.dumps(track_node(backing, target, direct)))
         start = time.monotonic()
         try:
             qsd.cmd('block-stream', job_id='restore', device='restore')
-            qsd.wait_job('restore', progress)
+            qsd.wait_job('restore')
         finally:
             # Closing flushes the target, as qemu-img convert does at its end
             qsd.stop()
@@ -287,7 +238,7 @@ class Bench:
             for rw, bs, qd in loads:
                 def measure(node, prepare=None):
                     qsd = StorageDaemon(
-                        self.dir, '--blockdev', json.dumps(node),
+                        self.dir, 'qsd', '--blockdev', json.dumps(node),
                         '--export', f'nbd,id=e,node-name={node["node-name"]},'
                         'name=disk')
                     try:
@@ -323,7 +274,7 @@ class Bench:
 
         def measure(restoring):
             qsd = StorageDaemon(
-                self.dir, '--blockdev',
+                self.dir, 'qsd', '--blockdev',
                 json.dumps(track_node(backup, self.fresh_target(), True,
                                       False)),
                 '--export', 'nbd,id=e,node-name=restore,name=disk,'

@@ -21,13 +21,11 @@ import sys
 import tempfile
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-QEMU = os.path.join(TOP, 'build', 'qemu')
-BIN = os.path.join(QEMU, 'build')
-sys.path.insert(0, os.path.join(QEMU, 'python'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), 'scripts'))
 
 # pylint: disable=wrong-import-position
-from qemu.qmp.legacy import QEMUMonitorProtocol
+from qsd import BIN, TOP, Guest, StorageDaemon  # noqa: E402
 
 MiB = 1024 * 1024
 STRIPE = 64 * MiB
@@ -53,61 +51,25 @@ def stripe_pattern(i):
     return 0x10 + i % 0xe0
 
 
-class StorageDaemon:
-    """qemu-storage-daemon with a QMP monitor and an NBD server"""
+def show_progress(what):
+    """A terminal gets one line updated in place, a log a line a second"""
+    tty = sys.stdout.isatty()
+    last = [0.0]
 
-    def __init__(self, workdir, name, *args):
-        self.qmp_path = os.path.join(workdir, f'{name}-qmp.sock')
-        self.nbd_path = os.path.join(workdir, f'{name}-nbd.sock')
-        self.log = open(os.path.join(workdir, f'{name}.log'), 'w')
-        self.qmp = QEMUMonitorProtocol(self.qmp_path, server=True)
-        self.proc = subprocess.Popen(
-            [os.path.join(BIN, 'storage-daemon', 'qemu-storage-daemon'),
-             '--chardev', f'socket,id=qmp,path={self.qmp_path}',
-             '--monitor', 'qmp',
-             '--nbd-server', f'addr.type=unix,addr.path={self.nbd_path}',
-             *args], stdout=self.log, stderr=subprocess.STDOUT)
-        self.qmp.accept(timeout=30)
+    def show(secs, done, length):
+        if tty or secs - last[0] >= 1:
+            last[0] = secs
+            print(f'\r  {what}: {100 * done // max(length, 1):3d}% '
+                  f'{done // MiB:6d}/{length // MiB} MiB '
+                  f'{done / MiB / max(secs, 1e-3):7.1f} MiB/s',
+                  end='' if tty else '\n', flush=True)
+    return show
 
-    def uri(self, export):
-        return f'nbd+unix:///{export}?socket={self.nbd_path}'
 
-    def cmd(self, name, **args):
-        return self.qmp.cmd(name, **{k.replace('_', '-'): v
-                                     for k, v in args.items()})
-
-    def wait_job(self, job_id, what):
-        """Print the job's progress until it is gone; return its rate"""
-        start = time.monotonic()
-        length = 0
-        # A terminal gets one line updated in place, a log a line a second
-        tty = sys.stdout.isatty()
-        last = 0.0
-        while True:
-            jobs = [j for j in self.cmd('query-block-jobs')
-                    if j['device'] == job_id]
-            if not jobs:
-                break
-            length = jobs[0]['len'] or 1
-            done = jobs[0]['offset']
-            secs = time.monotonic() - start
-            if tty or secs - last >= 1:
-                last = secs
-                print(f'\r  {what}: {100 * done // length:3d}% '
-                      f'{done // MiB:6d}/{length // MiB} MiB '
-                      f'{done / MiB / max(secs, 1e-3):7.1f} MiB/s',
-                      end='' if tty else '\n', flush=True)
-            time.sleep(0.25)
-        secs = time.monotonic() - start
-        print(f'\r  {what}: 100% {length // MiB:6d}/{length // MiB} MiB '
-              f'{length / MiB / max(secs, 1e-3):7.1f} MiB/s '
-              f'in {secs:.1f} s')
-
-    def stop(self):
-        self.qmp.close()
-        self.proc.terminate()
-        self.proc.wait(timeout=60)
-        self.log.close()
+def wait_job(qsd, job_id, size):
+    secs = qsd.wait_job(job_id, show_progress(job_id), interval=0.25)
+    print(f'\r  {job_id}: 100% {size // MiB:6d}/{size // MiB} MiB '
+          f'{size / MiB / max(secs, 1e-3):7.1f} MiB/s in {secs:.1f} s')
 
 
 def phase(timings, name):
@@ -173,16 +135,9 @@ def main():
             try:
                 qsd.cmd('blockdev-backup', job_id='backup', device='disk',
                         target='backup', sync='full')
-                guest = subprocess.Popen(
-                    [os.path.join(BIN, 'qemu-io'), '-f', 'raw',
-                     qsd.uri('disk')] +
-                    [a for c in backup_writes for a in ('-c', c)],
-                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                    text=True)
-                qsd.wait_job('backup', 'backup')
-                out = guest.communicate()[0]
-                if guest.returncode or 'failed' in out:
-                    raise RuntimeError(f'guest writes failed: {out}')
+                guest = Guest(qsd.uri('disk'), backup_writes)
+                wait_job(qsd, 'backup', size)
+                guest.wait()
             finally:
                 qsd.stop()
             # The backup is the disk as it was when the job started
@@ -212,17 +167,9 @@ def main():
                 print(f'  guest\'s first read served from the backup after '
                       f'{(time.monotonic() - t0) * 1000:.1f} ms')
                 qsd.cmd('block-stream', job_id='restore', device='restore')
-                guest = subprocess.Popen(
-                    [os.path.join(BIN, 'qemu-io'), '-f', 'raw',
-                     qsd.uri('disk')] +
-                    [a for c in restore_writes + restore_reads
-                     for a in ('-c', c)],
-                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                    text=True)
-                qsd.wait_job('restore', 'restore')
-                out = guest.communicate()[0]
-                if guest.returncode or 'failed' in out:
-                    raise RuntimeError(f'guest I/O failed: {out}')
+                guest = Guest(qsd.uri('disk'), restore_writes + restore_reads)
+                wait_job(qsd, 'restore', size)
+                guest.wait()
                 print(f'  guest did {len(restore_writes)} writes and '
                       f'{len(restore_reads)} verified reads meanwhile')
                 nodes = [n['node-name'] for n in

@@ -42,4 +42,7 @@ mkdir -p patches
 rm -f patches/*.patch patches/series
 mv "$tmp"/* patches/
 rmdir "$tmp"
+# What scripts/tree.sh may replace without losing work (see there)
+git -C "$Q" format-patch --stdout base..HEAD | git patch-id --stable |
+    awk '{print $1}' > "$Q/.git/block-series-exported"
 echo "series: exported $(wc -l < patches/series) patches to patches/"

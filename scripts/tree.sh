@@ -62,6 +62,13 @@ apply_series() {   # dir -> applies patches/ on HEAD, or fails cleanly
         fi
     done
     echo "tree: applied $n patches"
+    record_applied "$dir"
+}
+
+# The patch-ids of the commits that came from patches/: replacing those
+# loses nothing, even after patches/ changed under them (a pull).
+record_applied() {
+    git -C "$1" format-patch --stdout base..HEAD | patch_ids > "$1/.git/block-series-exported"
 }
 
 new_tree() {
@@ -130,7 +137,7 @@ fi
 if [ -n "$(git -C "$Q" status --porcelain --untracked-files=no)" ]; then
     die "$Q has uncommitted changes and patches/ differs from its commits: commit them and run 'make series', or discard them"
 fi
-wanted=$(wanted_ids)
+wanted=$( (wanted_ids; cat "$Q/.git/block-series-exported" 2>/dev/null) | sort -u)
 for c in $(git -C "$Q" rev-list --reverse base..HEAD); do
     id=$(git -C "$Q" format-patch --stdout -1 "$c" | patch_ids)
     if ! grep -qxF "$id" <<<"$wanted"; then

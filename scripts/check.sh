@@ -9,6 +9,7 @@
 #   ITESTS="041 foo"          run only these (with the formats the list gives,
 #                            qcow2 and raw for tests not in it)
 #   IOTESTS_JOBS=N           parallel jobs (default 2)
+#   CRASH_ARGS="--kills 100" options for tests/live-restore-crash.py, run last
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -63,6 +64,7 @@ for fmt in qcow2 raw; do
     if [ -n "$ITESTS_SEL" ]; then
         auto=""
         for t in $ITESTS_SEL; do
+            [ "$t" = live-restore-crash ] && continue
             grep -qE "^$t( |\$)" "$top/$LIST" || auto="$auto $t"
         done
     else
@@ -118,6 +120,18 @@ for fmt in qcow2 raw; do
 done
 
 cd "$top"
+# The crash test of a durable live restore: SIGKILLs at random moments
+if [ -z "$ITESTS_SEL" ] || [[ " $ITESTS_SEL " == *" live-restore-crash "* ]]; then
+    if /usr/bin/python3 tests/live-restore-crash.py ${CRASH_ARGS:-} \
+           >"$OUT/live-restore-crash.log" 2>&1; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        failed+=("live-restore-crash")
+    fi
+    tee -a "$log" <"$OUT/live-restore-crash.log" | grep -E 'mismatches|FAILED|Error'
+fi
+
 if [ ${#flaky[@]} -gt 0 ]; then
     echo "Flaky (passed when run alone): ${flaky[*]}"
 fi

@@ -1,0 +1,283 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+Crash test of a live restore with a durable alloc-track state.
+
+qemu-storage-daemon runs a live restore: alloc-track over an empty raw
+target with a raw backup as backing and a state node, block-stream
+copying at a limited speed, and an NBD export of the node that a
+"guest" (this script, through libnbd) writes to and flushes.  The daemon
+is killed with SIGKILL at random moments, so during stream copies, guest
+writes, flushes and state updates, and started again each time with the
+same file, backing and state; the stream starts again too.
+
+The model: a guest write is durable once a flush issued after it
+completes.  After each restart every 4 KiB block must read as its
+durable content or as one of the writes since (acknowledged or not: a
+volatile cache may have kept any of them); what it reads becomes its
+durable content.  At the end the restore runs to completion and the
+target must equal the model exactly.
+
+    tests/live-restore-crash.py [--kills N] [--seed S] [--size MiB]
+"""
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+import nbd
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), 'scripts'))
+# pylint: disable=wrong-import-position
+from qsd import BIN, StorageDaemon  # noqa: E402
+
+BLOCK = 4096
+
+
+class Model:
+    """What each 4 KiB block may hold"""
+
+    def __init__(self, backup):
+        self.durable = bytearray(backup)
+        # block -> contents written since the last completed flush
+        self.pending = {}
+
+    def write(self, offset, data):
+        for i in range(0, len(data), BLOCK):
+            self.pending.setdefault((offset + i) // BLOCK, []).append(
+                bytes(data[i:i + BLOCK]))
+
+    def flushed(self, pending):
+        """A flush completed: what was pending before it is durable"""
+        for block, contents in pending.items():
+            self.durable[block * BLOCK:(block + 1) * BLOCK] = contents[-1]
+            if self.pending.get(block) and \
+               self.pending[block][:len(contents)] == contents:
+                del self.pending[block][:len(contents)]
+                if not self.pending[block]:
+                    del self.pending[block]
+
+    def snapshot(self):
+        return {b: list(c) for b, c in self.pending.items()}
+
+    def check(self, image):
+        """Check what the node reads after a crash; adopt it"""
+        bad = []
+        for block in range(len(self.durable) // BLOCK):
+            now = bytes(image[block * BLOCK:(block + 1) * BLOCK])
+            allowed = [bytes(self.durable[block * BLOCK:
+                                          (block + 1) * BLOCK])]
+            allowed += self.pending.get(block, [])
+            if now not in allowed:
+                bad.append(block)
+            self.durable[block * BLOCK:(block + 1) * BLOCK] = now
+        self.pending = {}
+        return bad
+
+
+class Guest(threading.Thread):
+    """Random writes of 4 to 64 KiB, with a flush every few writes"""
+
+    def __init__(self, uri, model, rng, size):
+        super().__init__(daemon=True)
+        self.h = nbd.NBD()
+        self.h.connect_uri(uri)
+        self.model = model
+        self.rng = rng
+        self.size = size
+        self.lock = threading.Lock()
+        self.writes = self.flushes = 0
+
+    def run(self):
+        try:
+            while True:
+                for _ in range(self.rng.randint(1, 8)):
+                    nblocks = self.rng.randint(1, 16)
+                    offset = self.rng.randrange(
+                        0, self.size // BLOCK - nblocks + 1) * BLOCK
+                    data = self.rng.randbytes(nblocks * BLOCK)
+                    with self.lock:
+                        self.model.write(offset, data)
+                    self.h.pwrite(data, offset)
+                    self.writes += 1
+                    # Leave most of the disk to the restore
+                    time.sleep(self.rng.uniform(0, 0.02))
+                with self.lock:
+                    covered = self.model.snapshot()
+                self.h.flush()
+                with self.lock:
+                    self.model.flushed(covered)
+                self.flushes += 1
+        except nbd.Error:
+            pass    # the daemon is gone
+
+
+def track_opts(work, auto_remove=False):
+    def raw(name):
+        return {'driver': 'raw',
+                'file': {'driver': 'file',
+                         'filename': os.path.join(work, name)}}
+    return {'driver': 'alloc-track', 'node-name': 'track',
+            'auto-remove': auto_remove,
+            'file': raw('target.raw'), 'backing': raw('backup.raw'),
+            'state': {'driver': 'file',
+                      'filename': os.path.join(work, 'state.img')}}
+
+
+def start(work, auto_remove=False):
+    qsd = StorageDaemon(work, 'qsd')
+    qsd.cmd('blockdev-add', **track_opts(work, auto_remove))
+    qsd.qmp.cmd_obj({'execute': 'block-export-add',
+                     'arguments': {'type': 'nbd', 'id': 'exp',
+                                   'node-name': 'track', 'name': 'disk',
+                                   'writable': True}})
+    return qsd
+
+
+def stream(qsd, speed):
+    # Started after the check: reads through the job's filter restore
+    qsd.cmd('block-stream', job_id='restore', device='track', speed=speed)
+
+
+def kill_qsd(qsd):
+    qsd.proc.send_signal(signal.SIGKILL)
+    qsd.proc.wait()
+    try:
+        qsd.qmp.close()
+    except EOFError:
+        pass
+
+
+def recorded(state_path):
+    """How much of the disk the state records as in the target"""
+    with open(state_path, 'rb') as f:
+        header = f.read(4096)
+        granularity = struct.unpack_from('<Q', header, 16)[0]
+        nb_blocks = struct.unpack_from('<Q', header, 40)[0]
+        total = 0
+        for _ in range(nb_blocks):
+            slots = [f.read(4096), f.read(4096)]
+            newest = max(slots, key=lambda s: struct.unpack_from('<Q', s, 8))
+            total += sum(bin(b).count('1') for b in newest[64:])
+    return total * granularity
+
+
+def read_all(uri, size):
+    h = nbd.NBD()
+    h.connect_uri(uri)
+    data = bytearray()
+    for off in range(0, size, 4 * 1024 * 1024):
+        data += h.pread(min(4 * 1024 * 1024, size - off), off)
+
+    h.shutdown()
+    return data
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[1])
+    p.add_argument('--kills', type=int, default=20)
+    p.add_argument('--seed', type=int, default=None)
+    p.add_argument('--size', type=int, default=32, help='MiB')
+    p.add_argument('--workdir', default=os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        'build', 'crash'))
+    args = p.parse_args()
+
+    seed = args.seed if args.seed is not None else random.randrange(1 << 32)
+    rng = random.Random(seed)
+    size = args.size * 1024 * 1024
+    work = args.workdir
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    print(f'live-restore-crash: {args.kills} kills, {args.size} MiB, '
+          f'seed {seed}')
+
+    backup = rng.randbytes(size)
+    with open(os.path.join(work, 'backup.raw'), 'wb') as f:
+        f.write(backup)
+    with open(os.path.join(work, 'target.raw'), 'wb') as f:
+        f.truncate(size)
+    open(os.path.join(work, 'state.img'), 'wb').close()
+    model = Model(backup)
+    # Slow enough that the restore spans the kills
+    speed = max(size // (args.kills or 1) * 3 // 2, 1024 * 1024)
+
+    failures = 0
+    writes = flushes = 0
+    restored = []   # percent of the disk the state has after each kill
+    for kill in range(args.kills):
+        qsd = start(work)
+        try:
+            bad = model.check(read_all(qsd.uri(), size))
+            stream(qsd, speed)
+        except Exception:
+            kill_qsd(qsd)
+            raise
+        if bad:
+            failures += 1
+            print(f'kill {kill}: {len(bad)} blocks read neither their '
+                  f'durable content nor a later write, first at '
+                  f'{bad[0] * BLOCK}')
+        guest = Guest(qsd.uri(), model, rng, size)
+        guest.start()
+        time.sleep(rng.uniform(0.05, 1.0))
+        kill_qsd(qsd)
+        guest.join(30)
+        restored.append(recorded(os.path.join(work, 'state.img')) * 100 //
+                        size)
+        writes += guest.writes
+        flushes += guest.flushes
+
+    # The last run: check, then let the restore finish and leave
+    qsd = start(work, auto_remove=True)
+    bad = model.check(read_all(qsd.uri(), size))
+    stream(qsd, 0)
+    if bad:
+        failures += 1
+        print(f'last start: {len(bad)} blocks wrong, first at '
+              f'{bad[0] * BLOCK}')
+    qsd.wait_job('restore')
+    # auto-remove takes the node out from the main loop, just after
+    for _ in range(100):
+        if all(n['drv'] != 'alloc-track'
+               for n in qsd.cmd('query-named-block-nodes', flat=True)):
+            break
+        time.sleep(0.1)
+    else:
+        failures += 1
+        print('alloc-track did not leave the graph after the restore')
+    qsd.stop()
+
+    with open(os.path.join(work, 'expected.raw'), 'wb') as f:
+        f.write(model.durable)
+    cmp = subprocess.run([os.path.join(BIN, 'qemu-img'), 'compare',
+                          '-f', 'raw', '-F', 'raw',
+                          os.path.join(work, 'target.raw'),
+                          os.path.join(work, 'expected.raw')],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, check=False)
+    if cmp.returncode:
+        failures += 1
+        print(f'target differs from the model: {cmp.stdout.strip()}')
+
+    print(f'live-restore-crash: {args.kills} kills, {writes} guest writes, '
+          f'{flushes} flushes, {failures} mismatches')
+    print('live-restore-crash: percent of the disk recorded as restored '
+          'or written after each kill: ' + ' '.join(map(str, restored)))
+    if failures:
+        print(f'live-restore-crash: FAILED (seed {seed}, files in {work})')
+        return 1
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -9,7 +9,8 @@ copying at a limited speed, and an NBD export of the node that a
 "guest" (this script, through libnbd) writes to and flushes.  The daemon
 is killed with SIGKILL at random moments, so during stream copies, guest
 writes, flushes and state updates, and started again each time with the
-same file, backing and state; the stream starts again too.
+same file, backing and state; the stream starts again too.  Every
+other run has the node in an iothread.
 
 The model: a guest write is durable once a flush issued after it
 completes.  After each restart every 4 KiB block must read as its
@@ -132,13 +133,15 @@ def track_opts(work, auto_remove=False):
                       'filename': os.path.join(work, 'state.img')}}
 
 
-def start(work, auto_remove=False):
-    qsd = StorageDaemon(work, 'qsd')
+def start(work, auto_remove=False, iothread=False):
+    qsd = StorageDaemon(work, 'qsd', '--object', 'iothread,id=io0')
     qsd.cmd('blockdev-add', **track_opts(work, auto_remove))
     qsd.qmp.cmd_obj({'execute': 'block-export-add',
                      'arguments': {'type': 'nbd', 'id': 'exp',
                                    'node-name': 'track', 'name': 'disk',
-                                   'writable': True}})
+                                   'writable': True,
+                                   **({'iothread': 'io0'} if iothread
+                                      else {})}})
     return qsd
 
 
@@ -214,7 +217,8 @@ def main():
     writes = flushes = 0
     restored = []   # percent of the disk the state has after each kill
     for kill in range(args.kills):
-        qsd = start(work)
+        # Every other run in an iothread
+        qsd = start(work, iothread=kill % 2 == 1)
         try:
             bad = model.check(read_all(qsd.uri(), size))
             stream(qsd, speed)

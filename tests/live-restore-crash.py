@@ -12,12 +12,16 @@ writes, flushes and state updates, and started again each time with the
 same file, backing and state; the stream starts again too.  Every
 other run has the node in an iothread.
 
+At the end the restore runs to completion and the node leaves the
+graph; the guest writes to the target, the daemon is killed once more
+and started as before, and the node must read those writes.
+
 The model: a guest write is durable once a flush issued after it
 completes.  After each restart every 4 KiB block must read as its
 durable content or as one of the writes since (acknowledged or not: a
 volatile cache may have kept any of them); what it reads becomes its
-durable content.  At the end the restore runs to completion and the
-target must equal the model exactly.
+durable content.  At the very end the target must equal the model
+exactly.
 
     tests/live-restore-crash.py [--kills N] [--seed S] [--size MiB]
 """
@@ -121,7 +125,7 @@ class Guest(threading.Thread):
             pass    # the daemon is gone
 
 
-def track_opts(work, auto_remove=False):
+def track_opts(work, auto_remove=False, new_state=False):
     def raw(name):
         return {'driver': 'raw',
                 'file': {'driver': 'file',
@@ -130,12 +134,13 @@ def track_opts(work, auto_remove=False):
             'auto-remove': auto_remove,
             'file': raw('target.raw'), 'backing': raw('backup.raw'),
             'state': {'driver': 'file',
-                      'filename': os.path.join(work, 'state.img')}}
+                      'filename': os.path.join(work, 'state.img')},
+            'new-state': new_state}
 
 
-def start(work, auto_remove=False, iothread=False):
+def start(work, auto_remove=False, iothread=False, new_state=False):
     qsd = StorageDaemon(work, 'qsd', '--object', 'iothread,id=io0')
-    qsd.cmd('blockdev-add', **track_opts(work, auto_remove))
+    qsd.cmd('blockdev-add', **track_opts(work, auto_remove, new_state))
     qsd.qmp.cmd_obj({'execute': 'block-export-add',
                      'arguments': {'type': 'nbd', 'id': 'exp',
                                    'node-name': 'track', 'name': 'disk',
@@ -218,7 +223,7 @@ def main():
     restored = []   # percent of the disk the state has after each kill
     for kill in range(args.kills):
         # Every other run in an iothread
-        qsd = start(work, iothread=kill % 2 == 1)
+        qsd = start(work, iothread=kill % 2 == 1, new_state=kill == 0)
         try:
             bad = model.check(read_all(qsd.uri(), size))
             stream(qsd, speed)
@@ -240,14 +245,15 @@ def main():
         writes += guest.writes
         flushes += guest.flushes
 
-    # The last run: check, then let the restore finish and leave
-    qsd = start(work, auto_remove=True)
+    # The last run: check, then let the restore finish and the node leave;
+    # the guest goes on writing to the target, then a last crash
+    qsd = start(work, auto_remove=True, new_state=args.kills == 0)
     bad = model.check(read_all(qsd.uri(), size))
-    stream(qsd, 0)
     if bad:
         failures += 1
         print(f'last start: {len(bad)} blocks wrong, first at '
               f'{bad[0] * BLOCK}')
+    stream(qsd, 0)
     qsd.wait_job('restore')
     # auto-remove takes the node out from the main loop, just after
     for _ in range(100):
@@ -258,6 +264,21 @@ def main():
     else:
         failures += 1
         print('alloc-track did not leave the graph after the restore')
+    guest = Guest(qsd.uri(), model, rng, size)
+    guest.start()
+    time.sleep(0.5)
+    kill_qsd(qsd)
+    guest.join(30)
+    writes += guest.writes
+    flushes += guest.flushes
+
+    # Opened as before, it must read the guest's writes, not the backup
+    qsd = start(work)
+    bad = model.check(read_all(qsd.uri(), size))
+    if bad:
+        failures += 1
+        print(f'after the restore: {len(bad)} blocks wrong, first at '
+              f'{bad[0] * BLOCK}')
     qsd.stop()
 
     with open(os.path.join(work, 'expected.raw'), 'wb') as f:

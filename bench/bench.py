@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """
-Live-restore benchmarks for the patched QEMU in build/qemu/build.
+Live-restore benchmarks for the patched QEMU in build/qemu/build, or in
+the build directory QEMU_BUILD names (see scripts/qsd.py).
 
 Each case runs several times and reports medians, and ratios against a
 reference measured in the same run: these machines are shared and noisy,
@@ -86,6 +87,9 @@ class Bench:
         self.dir = tempfile.mkdtemp(prefix='bench-',
                                     dir=os.path.join(TOP, 'build'))
         self.results = {'size_mib': opts.size, 'runs': opts.runs,
+                        'build': os.path.relpath(BIN, TOP),
+                        'x_perf': opts.x_perf,
+                        'convert_unsafe': not opts.convert_flush,
                         'cases': {}}
         self.progress = []
 
@@ -126,7 +130,14 @@ class Bench:
     def convert(self, src_args, direct, src_direct=None):
         target = self.fresh_target()
         drop_caches()
-        cache = ['-t', 'none'] if direct else []
+        # qemu-img convert writes with cache=unsafe unless told otherwise,
+        # and so never flushes, while the restore flushes its target when
+        # the daemon closes it: --convert-flush makes convert flush too
+        if direct:
+            cache = ['-t', 'none']
+        else:
+            cache = ['-t', 'writeback' if self.opts.convert_flush
+                     else 'unsafe']
         if direct if src_direct is None else src_direct:
             cache += ['-T', 'none']
         start = time.monotonic()
@@ -140,10 +151,15 @@ class Bench:
                             json.dumps(track_node(backing, target, direct)))
         start = time.monotonic()
         try:
-            qsd.cmd('block-stream', job_id='restore', device='restore')
+            extra = {}
+            if self.opts.x_perf:
+                extra['x-perf'] = json.loads(self.opts.x_perf)
+            qsd.cmd('block-stream', job_id='restore', device='restore',
+                    **extra)
             qsd.wait_job('restore')
         finally:
-            # Closing flushes the target, as qemu-img convert does at its end
+            # Closing flushes the target (qemu-img convert does so too at its
+            # end with O_DIRECT, or when cached with --convert-flush)
             qsd.stop()
         return time.monotonic() - start
 
@@ -337,6 +353,12 @@ class Bench:
         lines = [f'# Live-restore benchmark, {stamp}', '',
                  f'{self.opts.size} MiB, median of {self.opts.runs} runs; '
                  'ratio = value / reference', '',
+                 f'QEMU: {self.results["build"]}' +
+                 (f', block-stream x-perf {self.opts.x_perf}'
+                  if self.opts.x_perf else '') +
+                 ('; cached convert flushes (cache=writeback)'
+                  if self.opts.convert_flush else
+                  '; cached convert without flush (cache=unsafe)'), '',
                  '| case | measurement | reference | value | ratio |',
                  '|---|---|---|---|---|']
         for case, entries in self.results['cases'].items():
@@ -395,6 +417,14 @@ def main():
                    help='nbdkit rate filter cap in bits per second')
     p.add_argument('--fio-runtime', type=int, default=10,
                    help='seconds per fio measurement')
+    p.add_argument('--convert-flush', action='store_true',
+                   help='in the cached cases, make the reference qemu-img '
+                        'convert flush its target at the end (-t '
+                        'writeback), as the restore does; by default it '
+                        'runs with cache=unsafe and does not')
+    p.add_argument('--x-perf', default=None,
+                   help="block-stream x-perf, as JSON, e.g. "
+                        "'{\"max-workers\": 4}' (default: none)")
     opts = p.parse_args()
 
     bench = Bench(opts)

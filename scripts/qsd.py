@@ -3,6 +3,10 @@
 qemu-storage-daemon and qemu-io from build/qemu/build, for the demo and the
 benchmarks: a daemon with a QMP monitor and an NBD server, and a "guest"
 doing I/O through an NBD export in the background.
+
+QEMU_BUILD=DIR takes them from another build directory (absolute, or
+relative to the top of the project), e.g. build/qemu-stream/build; the
+QEMU python package comes from the tree above it.
 """
 
 import os
@@ -11,8 +15,10 @@ import sys
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(TOP, 'build', 'qemu', 'build')
-sys.path.insert(0, os.path.join(TOP, 'build', 'qemu', 'python'))
+BIN = os.path.join(TOP, os.environ.get('QEMU_BUILD') or
+                   os.path.join('build', 'qemu', 'build'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(BIN)),
+                                'python'))
 
 # pylint: disable=wrong-import-position
 from qemu.qmp.legacy import QEMUMonitorProtocol  # noqa: E402

@@ -23,6 +23,9 @@ Cases:
             alloc-track on unrestored regions
   guestio   fio 4 KiB random reads and writes through an NBD export of
             alloc-track, with and without the restore running
+  state     the cost of a durable alloc-track state: restore time, and
+            the latency of a flush after each 4 KiB guest write, with a
+            state against without
 """
 
 import argparse
@@ -144,11 +147,13 @@ class Bench:
         qemu_img('convert', '-n', *cache, *src_args, '-O', 'raw', target)
         return time.monotonic() - start
 
-    def restore(self, backing, direct):
+    def restore(self, backing, direct, state=None):
         target = self.fresh_target()
+        node = track_node(backing, target, direct)
+        if state:
+            node.update({'state': state, 'new-state': True})
         drop_caches()
-        qsd = StorageDaemon(self.dir, 'qsd', '--blockdev',
-                            json.dumps(track_node(backing, target, direct)))
+        qsd = StorageDaemon(self.dir, 'qsd', '--blockdev', json.dumps(node))
         start = time.monotonic()
         try:
             extra = {}
@@ -344,6 +349,56 @@ class Bench:
                         'IOPS' if metric == 'IOPS' else 'us',
                         metric != 'IOPS')
 
+    def case_state(self):
+        print('== state: alloc-track with a durable state vs without',
+              flush=True)
+        backing = {'driver': 'raw', 'read-only': True,
+                   'file': file_node(self.path('backup.raw'), True)}
+
+        def fresh_state():
+            state = self.path('state.img')
+            open(state, 'wb').close()
+            return file_node(state, True)
+
+        ref, ref_t = self.median(lambda: self.restore(backing, True))
+        val, val_t = self.median(
+            lambda: self.restore(backing, True, fresh_state()))
+        self.record('state', 'restore time, raw backup, O_DIRECT',
+                    ref, ref_t, val, val_t)
+
+        # A flush after each 4 KiB write to an unrestored region: every
+        # flush has a block of the record to write
+        def flushes(durable):
+            node = track_node(backing, self.fresh_target(), True, False)
+            if durable:
+                node.update({'state': fresh_state(), 'new-state': True})
+            qsd = StorageDaemon(
+                self.dir, 'qsd', '--blockdev', json.dumps(node),
+                '--export', 'nbd,id=e,node-name=restore,name=disk,'
+                'writable=on')
+            try:
+                return self.fio(qsd.uri(), 'randwrite', '4k', 1,
+                                self.opts.fio_runtime, ('--fsync=1',))
+            finally:
+                qsd.stop()
+
+        results = {d: [flushes(d) for _ in range(self.opts.runs)]
+                   for d in (False, True)}
+        for metric, get, unit in (
+                ('flush p50 latency',
+                 lambda j: j['sync']['lat_ns']['percentile']['50.000000'] /
+                 1000, 'us'),
+                ('flush p99 latency',
+                 lambda j: j['sync']['lat_ns']['percentile']['99.000000'] /
+                 1000, 'us'),
+                ('4k writes/s, each flushed',
+                 lambda j: j['write']['iops'], 'IOPS')):
+            ref_t = [get(j) for j in results[False]]
+            val_t = [get(j) for j in results[True]]
+            self.record('state', metric, statistics.median(ref_t), ref_t,
+                        statistics.median(val_t), val_t, unit,
+                        unit != 'IOPS')
+
     def report(self):
         os.makedirs(os.path.join(TOP, 'bench', 'results'), exist_ok=True)
         stamp = time.strftime('%Y%m%d-%H%M%S')
@@ -411,7 +466,8 @@ def main():
                    help='image size in MiB (default 4096)')
     p.add_argument('--runs', type=int, default=3,
                    help='runs per measurement; medians are reported')
-    p.add_argument('--cases', default='restore,remote,readpath,guestio',
+    p.add_argument('--cases',
+                   default='restore,remote,readpath,guestio,state',
                    help='comma-separated cases to run')
     p.add_argument('--remote-rate', default='8G',
                    help='nbdkit rate filter cap in bits per second')

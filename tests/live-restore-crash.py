@@ -55,10 +55,21 @@ class Model:
         # block -> contents written since the last completed flush
         self.pending = {}
 
+    def latest(self, block):
+        if self.pending.get(block):
+            return self.pending[block][-1]
+        return bytes(self.durable[block * BLOCK:(block + 1) * BLOCK])
+
     def write(self, offset, data):
-        for i in range(0, len(data), BLOCK):
-            self.pending.setdefault((offset + i) // BLOCK, []).append(
-                bytes(data[i:i + BLOCK]))
+        """A write of whole 512-byte sectors, not always whole blocks"""
+        end = offset + len(data)
+        for block in range(offset // BLOCK, (end - 1) // BLOCK + 1):
+            start = max(offset, block * BLOCK)
+            stop = min(end, (block + 1) * BLOCK)
+            content = bytearray(self.latest(block))
+            content[start - block * BLOCK:stop - block * BLOCK] = \
+                data[start - offset:stop - offset]
+            self.pending.setdefault(block, []).append(bytes(content))
 
     def flushed(self, pending):
         """A flush completed: what was pending before it is durable"""
@@ -89,7 +100,10 @@ class Model:
 
 
 class Guest(threading.Thread):
-    """Random writes of 4 to 64 KiB, with a flush every few writes"""
+    """
+    Random writes of 512 bytes to 64 KiB, some of them covering only part
+    of a granule, with a flush every few writes
+    """
 
     def __init__(self, uri, model, rng, size):
         super().__init__(daemon=True)
@@ -105,10 +119,10 @@ class Guest(threading.Thread):
         try:
             while True:
                 for _ in range(self.rng.randint(1, 8)):
-                    nblocks = self.rng.randint(1, 16)
+                    sectors = self.rng.choice((1, 3, 8, 8, 32, 128))
                     offset = self.rng.randrange(
-                        0, self.size // BLOCK - nblocks + 1) * BLOCK
-                    data = self.rng.randbytes(nblocks * BLOCK)
+                        0, self.size // 512 - sectors + 1) * 512
+                    data = self.rng.randbytes(sectors * 512)
                     with self.lock:
                         self.model.write(offset, data)
                     self.h.pwrite(data, offset)

@@ -5,7 +5,7 @@
 
 SCRIPTS := scripts
 
-.PHONY: all deps fetch tree build check demo bench series checkpatch clean distclean
+.PHONY: all deps fetch tree build check bisect-check demo bench series checkpatch clean distclean
 
 all: build
 
@@ -24,6 +24,10 @@ build: tree
 check: build
 	@$(SCRIPTS)/check.sh
 
+# Build each prefix of the series in a worktree and run the tests it adds
+bisect-check: tree
+	@$(SCRIPTS)/bisect-check.sh
+
 # Live restore end to end on a 1 GiB disk; DEMO_ARGS="--size 4096" for more
 demo: build
 	@python3 demo/live-restore.py $(DEMO_ARGS)
@@ -40,7 +44,7 @@ checkpatch:
 
 # Removes the build directory of QEMU only; the tree and its commits stay.
 clean:
-	rm -rf build/qemu/build build/check
+	rm -rf build/qemu/build build/check build/bisect
 
 # Removes everything under build/, the QEMU tree with it: run 'make series'
 # first if it holds commits you want.

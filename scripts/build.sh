@@ -7,7 +7,8 @@
 # iPXE NIC ROMs from Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Q=build/qemu
+# QEMU_TREE builds another tree (bisect-check.sh's worktree)
+Q=${QEMU_TREE:-build/qemu}
 B=$Q/build
 
 die() { echo "build: $*" >&2; exit 1; }

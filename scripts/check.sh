@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Run qemu-iotests on the built tree: the whole 'auto' group for qcow2 and
-# for raw, plus tests/iotests.list (block jobs and the series' own tests).
+# for raw, plus tests/iotests.list (block jobs and the series' own tests),
+# then the unit tests that the series adds or changes, then the crash test.
 # The full log goes to build/check/log, each failing test's output and
 # diff to build/check/failures/.  Ends with 'N passed, N failed, N skipped'.
 #
@@ -13,8 +14,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-B=build/qemu/build
-OUT=build/check
+# QEMU_BUILD and CHECK_OUT test another build (bisect-check.sh's)
+B=${QEMU_BUILD:-build/qemu/build}
+OUT=${CHECK_OUT:-build/check}
 LIST=tests/iotests.list
 JOBS=${IOTESTS_JOBS:-2}
 
@@ -64,7 +66,7 @@ for fmt in qcow2 raw; do
     if [ -n "$ITESTS_SEL" ]; then
         auto=""
         for t in $ITESTS_SEL; do
-            [ "$t" = live-restore-crash ] && continue
+            case "$t" in live-restore-crash|test-*) continue ;; esac
             grep -qE "^$t( |\$)" "$top/$LIST" || auto="$auto $t"
         done
     else
@@ -120,6 +122,23 @@ for fmt in qcow2 raw; do
 done
 
 cd "$top"
+# The unit tests that the series adds or changes
+Q=$(dirname "$B")
+for t in $(git -C "$Q" diff --name-only --diff-filter=AM base -- 'tests/unit/test-*.c' 2>/dev/null |
+           sed 's|^tests/unit/||; s|\.c$||'); do
+    if [ -n "$ITESTS_SEL" ] && [[ " $ITESTS_SEL " != *" $t "* ]]; then
+        continue
+    fi
+    if "$B/tests/unit/$t" >"$OUT/$t.log" 2>&1; then
+        echo "$t [unit] pass" >>"$log"
+        pass=$((pass + 1))
+    else
+        echo "$t [unit] failed: see $OUT/$t.log" | tee -a "$log"
+        fail=$((fail + 1))
+        failed+=("$t [unit]")
+    fi
+done
+
 # The crash test of a durable live restore: SIGKILLs at random moments
 if [ -z "$ITESTS_SEL" ] || [[ " $ITESTS_SEL " == *" live-restore-crash "* ]]; then
     if /usr/bin/python3 tests/live-restore-crash.py ${CRASH_ARGS:-} \

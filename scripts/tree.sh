@@ -4,13 +4,14 @@
 # Create or update the QEMU git tree build/qemu: the pristine base (the
 # Debian source package unpacked with its own patches applied) committed
 # and tagged 'base', then patches/ applied in patches/series order, one
-# commit per patch.
+# commit per patch.  See scripts/series-lib.sh for the layout of patches/.
 #
 # An existing tree is only rebuilt when every commit in it is already in
 # patches/ and it has no uncommitted changes: a developer's work is never
 # thrown away.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/series-lib.sh
 top=$PWD
 Q=build/qemu
 version=$(cat build/dl/VERSION)
@@ -25,12 +26,13 @@ ident_env() {
     fi
 }
 
-series() {   # patch files in order
-    [ -f patches/series ] || return 0
-    grep -v -e '^#' -e '^[[:space:]]*$' patches/series | while read -r p; do
-        [ -f "patches/$p" ] || die "patches/series names $p, which does not exist"
-        echo "patches/$p"
-    done
+series() {   # patch files in order; validated up front (check_series)
+    series_files
+}
+
+check_series() {
+    local why
+    why=$(series_validate) || die "$why"
 }
 
 patch_ids() {   # stdin: mbox(es) -> patch-ids, one per line, in order
@@ -108,6 +110,7 @@ new_tree() {
 }
 
 command -v git >/dev/null || die "git not found: run 'make deps'"
+check_series
 
 if [ ! -d "$Q/.git" ]; then
     [ ! -e "$Q" ] || die "$Q exists but is not a git tree: move it away and re-run"

@@ -62,7 +62,7 @@ for c in $commits; do
     fi
 
     ok=1 ran=""
-    io=$(tests_of "$c" | sed -n 's/^io //p' | tr '\n' ' ')
+    io=$(tests_of "$c" | sed -n 's/^io //p' | xargs)
     for t in $(tests_of "$c" | sed -n 's/^unit //p'); do
         ran="$ran $t"
         if ! ninja -C "$W/build" "tests/unit/$t" >"$OUT/$n-$t.log" 2>&1 ||

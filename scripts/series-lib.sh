@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The layout of patches/, shared by tree.sh, series.sh, checkpatch.sh and
-# bisect-check.sh.  Sourced, not run.
+# The layout of patches/, shared by tree.sh, series.sh and checkpatch.sh.
+# Sourced, not run.
 #
 #   patches/topics          the known topics: a name, then what it holds
 #   patches/series          every patch, TOPIC/NNNN-subject.patch, in

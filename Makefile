@@ -5,6 +5,13 @@
 
 SCRIPTS := scripts
 
+# The Python packages of demo/ and bench/: blockseries (python/) and QEMU's
+# qemu.qmp, from the tree of the build they run (QEMU_BUILD, as in
+# python/blockseries/tools.py).  scripts/check.sh sets the same for the
+# crash test.  Only on their command lines: QEMU's configure and the
+# iotests bring their own.
+PY_PATH = $(CURDIR)/python:$(abspath $(or $(QEMU_BUILD),build/qemu/build)/..)/python
+
 .PHONY: all deps fetch tree build check bisect-check demo bench series checkpatch clean distclean
 
 all: build
@@ -30,11 +37,11 @@ bisect-check: tree
 
 # Live restore end to end on a 1 GiB disk; DEMO_ARGS="--size 4096" for more
 demo: build
-	@python3 demo/live-restore.py $(DEMO_ARGS)
+	@PYTHONPATH='$(PY_PATH)' python3 demo/live-restore.py $(DEMO_ARGS)
 
 # Restore and guest I/O benchmarks; BENCH_ARGS="--size 1024 --cases restore"
 bench: build
-	@python3 bench/bench.py $(BENCH_ARGS)
+	@PYTHONPATH='$(PY_PATH)' python3 bench/bench.py $(BENCH_ARGS)
 
 series:
 	@$(SCRIPTS)/series.sh

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """
 Live-restore benchmarks for the patched QEMU in build/qemu/build, or in
-the build directory QEMU_BUILD names (see scripts/qsd.py).
+the build directory QEMU_BUILD names (see python/blockseries/tools.py).
 
 Each case runs several times and reports medians, and ratios against a
 reference measured in the same run: these machines are shared and noisy,
@@ -34,27 +34,15 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), 'scripts'))
-
-# pylint: disable=wrong-import-position
-from qsd import BIN, TOP, StorageDaemon  # noqa: E402
+from blockseries.nodes import file_node, image_node, nbd_node, track_node
+from blockseries.qsd import StorageDaemon
+from blockseries.tools import BIN, TOP, fio, nbdkit, qemu_img
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
-
-
-def run(*args, **kwargs):
-    return subprocess.run(args, check=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, **kwargs).stdout
-
-
-def qemu_img(*args):
-    return run(os.path.join(BIN, 'qemu-img'), *args)
 
 
 def drop_caches():
@@ -67,19 +55,10 @@ def drop_caches():
         pass
 
 
-def file_node(filename, direct):
-    node = {'driver': 'file', 'filename': filename}
-    if direct:
-        node['cache'] = {'direct': True}
-        node['aio'] = 'native'
-    return node
-
-
-def track_node(backing, target, direct, auto_remove=True):
-    return {'driver': 'alloc-track', 'node-name': 'restore',
-            'auto-remove': auto_remove, 'backing': backing,
-            'file': {'driver': 'raw', 'node-name': 'target',
-                     'file': file_node(target, direct)}}
+def restore_node(backing, target, direct, auto_remove=True):
+    """alloc-track over a raw target, as the restore cases use it"""
+    return track_node(image_node(target, direct=direct, node_name='target'),
+                      backing, auto_remove=auto_remove)
 
 
 class Bench:
@@ -149,7 +128,7 @@ class Bench:
 
     def restore(self, backing, direct, state=None):
         target = self.fresh_target()
-        node = track_node(backing, target, direct)
+        node = restore_node(backing, target, direct)
         if state:
             node.update({'state': state, 'new-state': True})
         drop_caches()
@@ -177,25 +156,16 @@ class Bench:
                 mode = 'O_DIRECT/native' if direct else 'cached'
                 ref, ref_t = self.median(
                     lambda: self.convert(['-f', fmt, src], direct))
-                backing = {'driver': fmt, 'read-only': True,
-                           'file': file_node(src, direct)}
+                backing = image_node(src, fmt, direct, read_only=True)
                 val, val_t = self.median(lambda: self.restore(backing, direct))
                 self.record('restore', f'{fmt} backup, {mode}',
                             ref, ref_t, val, val_t)
 
     def nbdkit(self, delay):
         sock = self.path('nbdkit.sock')
-        if os.path.exists(sock):
-            os.remove(sock)
-        proc = subprocess.Popen(
-            ['nbdkit', '-f', '-U', sock, '--filter=delay', '--filter=rate',
-             'file', self.path('backup.raw'), f'rdelay={delay}',
-             f'rate={self.opts.remote_rate}'],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.05)
+        proc = nbdkit(sock, '--filter=delay', '--filter=rate', 'file',
+                      self.path('backup.raw'), f'rdelay={delay}',
+                      f'rate={self.opts.remote_rate}')
         return proc, sock
 
     def case_remote(self):
@@ -210,8 +180,7 @@ class Bench:
                 ref, ref_t = self.median(
                     lambda: self.convert(['-f', 'raw', uri], True, False))
                 backing = {'driver': 'raw', 'read-only': True,
-                           'file': {'driver': 'nbd',
-                                    'server': {'type': 'unix', 'path': sock}}}
+                           'file': nbd_node(sock)}
                 val, val_t = self.median(lambda: self.restore(backing, True))
                 self.record('remote', f'{delay} per request',
                             ref, ref_t, val, val_t)
@@ -221,19 +190,9 @@ class Bench:
 
     def fio(self, uri, rw, bs, iodepth, runtime, extra=(), during=None):
         """Run fio; call during() repeatedly while it runs"""
-        proc = subprocess.Popen(
-            ['fio', '--name=bench', '--ioengine=nbd', f'--uri={uri}',
-             f'--rw={rw}', f'--bs={bs}', f'--iodepth={iodepth}',
-             f'--runtime={runtime}', '--time_based', '--norandommap',
-             f'--size={self.size}', '--output-format=json', *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if during:
-            while proc.poll() is None and during():
-                time.sleep(0.05)
-        out = proc.communicate()[0]
-        if proc.returncode:
-            raise RuntimeError(f'fio failed: {out}')
-        return json.loads(out[out.index('{'):])['jobs'][0]
+        return fio(uri, self.size, f'--rw={rw}', f'--bs={bs}',
+                   f'--iodepth={iodepth}', f'--runtime={runtime}',
+                   '--time_based', '--norandommap', *extra, during=during)
 
     @staticmethod
     def iops(job):
@@ -246,11 +205,10 @@ class Bench:
         shutil.copyfile(self.path('backup.raw'), target)
         loads = [('randread', '4k', 1), ('randread', '4k', 32),
                  ('read', '1M', 4)]
-        backup = {'driver': 'raw', 'read-only': True,
-                  'file': file_node(self.path('backup.raw'), True)}
+        backup = image_node(self.path('backup.raw'), direct=True,
+                            read_only=True)
         pairs = [
-            ('restored', {'driver': 'raw', 'node-name': 'disk',
-                          'file': file_node(target, True)},
+            ('restored', image_node(target, direct=True, node_name='disk'),
              'restored'),
             ('unrestored', dict(backup, **{'node-name': 'disk'}),
              'unrestored'),
@@ -275,11 +233,11 @@ class Bench:
                     qsd.wait_job('s')
 
                 if mode == 'restored':
-                    track = track_node(backup, target, True, False)
+                    track = restore_node(backup, target, True, False)
                     prep = restored
                 else:
-                    track = track_node(backup, self.fresh_target(), True,
-                                       False)
+                    track = restore_node(backup, self.fresh_target(), True,
+                                         False)
                     prep = None
                 ref, ref_t = self.median(lambda: measure(direct_node))
                 val, val_t = self.median(lambda: measure(track, prep))
@@ -289,15 +247,15 @@ class Bench:
     def case_guestio(self):
         print('== guestio: fio 4k randrw QD4 through NBD, with and without '
               'a restore running', flush=True)
-        backup = {'driver': 'raw', 'read-only': True,
-                  'file': file_node(self.path('backup.raw'), True)}
+        backup = image_node(self.path('backup.raw'), direct=True,
+                            read_only=True)
         lat_prefix = self.path('lat')
 
         def measure(restoring):
             qsd = StorageDaemon(
                 self.dir, 'qsd', '--blockdev',
-                json.dumps(track_node(backup, self.fresh_target(), True,
-                                      False)),
+                json.dumps(restore_node(backup, self.fresh_target(), True,
+                                        False)),
                 '--export', 'nbd,id=e,node-name=restore,name=disk,'
                 'writable=on')
             try:
@@ -352,8 +310,8 @@ class Bench:
     def case_state(self):
         print('== state: alloc-track with a durable state vs without',
               flush=True)
-        backing = {'driver': 'raw', 'read-only': True,
-                   'file': file_node(self.path('backup.raw'), True)}
+        backing = image_node(self.path('backup.raw'), direct=True,
+                             read_only=True)
 
         def fresh_state():
             state = self.path('state.img')
@@ -369,7 +327,7 @@ class Bench:
         # A flush after each 4 KiB write to an unrestored region: every
         # flush has a block of the record to write
         def flushes(durable):
-            node = track_node(backing, self.fresh_target(), True, False)
+            node = restore_node(backing, self.fresh_target(), True, False)
             if durable:
                 node.update({'state': fresh_state(), 'new-state': True})
             qsd = StorageDaemon(

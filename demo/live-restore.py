@@ -16,35 +16,15 @@ Each phase is timed.  The work directory is removed at the end.
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), 'scripts'))
-
-# pylint: disable=wrong-import-position
-from qsd import BIN, TOP, Guest, StorageDaemon  # noqa: E402
+from blockseries.qsd import StorageDaemon
+from blockseries.tools import TOP, QemuIoGuest, qemu_img, qemu_io
 
 MiB = 1024 * 1024
 STRIPE = 64 * MiB
-
-
-def tool(name, *args):
-    return subprocess.run([os.path.join(BIN, name), *args], check=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True).stdout
-
-
-def qemu_io(target, cmds, fmt='raw'):
-    args = ['-f', fmt, target]
-    for c in cmds:
-        args += ['-c', c]
-    out = tool('qemu-io', *args)
-    if 'failed' in out:
-        raise RuntimeError(f'qemu-io on {target}: {out}')
-    return out
 
 
 def stripe_pattern(i):
@@ -119,12 +99,12 @@ def main():
 
     try:
         with phase(timings, f'create a {opts.size} MiB disk with a pattern'):
-            tool('qemu-img', 'create', '-f', 'raw', disk, str(size))
+            qemu_img('create', '-f', 'raw', disk, str(size))
             qemu_io(disk, [f'write -P {stripe_pattern(i):#x} {i * STRIPE} '
                            f'{STRIPE}' for i in range(stripes)])
 
         with phase(timings, 'back it up with blockdev-backup, guest writing'):
-            tool('qemu-img', 'create', '-f', 'qcow2', backup, str(size))
+            qemu_img('create', '-f', 'qcow2', backup, str(size))
             qsd = StorageDaemon(
                 workdir, 'backup',
                 '--blockdev', 'file,node-name=disk-file,filename=' + disk,
@@ -135,7 +115,7 @@ def main():
             try:
                 qsd.cmd('blockdev-backup', job_id='backup', device='disk',
                         target='backup', sync='full')
-                guest = Guest(qsd.uri('disk'), backup_writes)
+                guest = QemuIoGuest(qsd.uri('disk'), backup_writes)
                 wait_job(qsd, 'backup', size)
                 guest.wait()
             finally:
@@ -147,7 +127,7 @@ def main():
                   'during the job stayed out of it')
 
         with phase(timings, 'live-restore into an empty raw target'):
-            tool('qemu-img', 'create', '-f', 'raw', target, str(size))
+            qemu_img('create', '-f', 'raw', target, str(size))
             qsd = StorageDaemon(
                 workdir, 'restore',
                 '--blockdev',
@@ -167,7 +147,8 @@ def main():
                 print(f'  guest\'s first read served from the backup after '
                       f'{(time.monotonic() - t0) * 1000:.1f} ms')
                 qsd.cmd('block-stream', job_id='restore', device='restore')
-                guest = Guest(qsd.uri('disk'), restore_writes + restore_reads)
+                guest = QemuIoGuest(qsd.uri('disk'),
+                                    restore_writes + restore_reads)
                 wait_job(qsd, 'restore', size)
                 guest.wait()
                 print(f'  guest did {len(restore_writes)} writes and '
@@ -182,11 +163,9 @@ def main():
                 qsd.stop()
 
         with phase(timings, 'verify the restored image'):
-            tool('qemu-img', 'convert', '-f', 'qcow2', '-O', 'raw', backup,
-                 expected)
+            qemu_img('convert', '-f', 'qcow2', '-O', 'raw', backup, expected)
             qemu_io(expected, restore_writes)
-            tool('qemu-img', 'compare', '-f', 'raw', '-F', 'raw', expected,
-                 target)
+            qemu_img('compare', '-f', 'raw', '-F', 'raw', expected, target)
             print('  target == backup + the guest\'s writes '
                   '(qemu-img compare)')
 

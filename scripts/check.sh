@@ -141,7 +141,10 @@ done
 
 # The crash test of a durable live restore: SIGKILLs at random moments
 if [ -z "$ITESTS_SEL" ] || [[ " $ITESTS_SEL " == *" live-restore-crash "* ]]; then
-    if /usr/bin/python3 tests/live-restore-crash.py ${CRASH_ARGS:-} \
+    # blockseries (python/) and QEMU's qemu.qmp of the tree under test, as
+    # the Makefile gives them to demo/ and bench/
+    if PYTHONPATH="$top/python:$(cd "$Q" && pwd)/python" \
+           /usr/bin/python3 tests/live-restore-crash.py ${CRASH_ARGS:-} \
            >"$OUT/live-restore-crash.log" 2>&1; then
         pass=$((pass + 1))
     else

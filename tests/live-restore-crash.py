@@ -24,13 +24,14 @@ durable content.  At the very end the target must equal the model
 exactly.
 
     tests/live-restore-crash.py [--kills N] [--seed S] [--size MiB]
+
+with PYTHONPATH=python:build/qemu/python, as scripts/check.sh runs it.
 """
 
 import argparse
 import os
 import random
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -39,10 +40,9 @@ import time
 
 import nbd
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), 'scripts'))
-# pylint: disable=wrong-import-position
-from qsd import BIN, StorageDaemon  # noqa: E402
+from blockseries.nodes import file_node, image_node, track_node
+from blockseries.qsd import StorageDaemon
+from blockseries.tools import TOP, binary
 
 BLOCK = 4096
 
@@ -140,16 +140,10 @@ class Guest(threading.Thread):
 
 
 def track_opts(work, auto_remove=False, new_state=False):
-    def raw(name):
-        return {'driver': 'raw',
-                'file': {'driver': 'file',
-                         'filename': os.path.join(work, name)}}
-    return {'driver': 'alloc-track', 'node-name': 'track',
-            'auto-remove': auto_remove,
-            'file': raw('target.raw'), 'backing': raw('backup.raw'),
-            'state': {'driver': 'file',
-                      'filename': os.path.join(work, 'state.img')},
-            'new-state': new_state}
+    return track_node(image_node(os.path.join(work, 'target.raw')),
+                      image_node(os.path.join(work, 'backup.raw')),
+                      file_node(os.path.join(work, 'state.img')),
+                      new_state, node_name='track', auto_remove=auto_remove)
 
 
 def start(work, auto_remove=False, iothread=False, new_state=False):
@@ -167,15 +161,6 @@ def start(work, auto_remove=False, iothread=False, new_state=False):
 def stream(qsd, speed):
     # Started after the check: reads through the job's filter restore
     qsd.cmd('block-stream', job_id='restore', device='track', speed=speed)
-
-
-def kill_qsd(qsd):
-    qsd.proc.send_signal(signal.SIGKILL)
-    qsd.proc.wait()
-    try:
-        qsd.qmp.close()
-    except EOFError:
-        pass
 
 
 def recorded(state_path):
@@ -208,9 +193,7 @@ def main():
     p.add_argument('--kills', type=int, default=20)
     p.add_argument('--seed', type=int, default=None)
     p.add_argument('--size', type=int, default=32, help='MiB')
-    p.add_argument('--workdir', default=os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-        'build', 'crash'))
+    p.add_argument('--workdir', default=os.path.join(TOP, 'build', 'crash'))
     args = p.parse_args()
 
     seed = args.seed if args.seed is not None else random.randrange(1 << 32)
@@ -242,7 +225,7 @@ def main():
             bad = model.check(read_all(qsd.uri(), size))
             stream(qsd, speed)
         except Exception:
-            kill_qsd(qsd)
+            qsd.kill()
             raise
         if bad:
             failures += 1
@@ -252,7 +235,7 @@ def main():
         guest = Guest(qsd.uri(), model, rng, size)
         guest.start()
         time.sleep(rng.uniform(0.05, 1.0))
-        kill_qsd(qsd)
+        qsd.kill()
         guest.join(30)
         restored.append(recorded(os.path.join(work, 'state.img')) * 100 //
                         size)
@@ -281,7 +264,7 @@ def main():
     guest = Guest(qsd.uri(), model, rng, size)
     guest.start()
     time.sleep(0.5)
-    kill_qsd(qsd)
+    qsd.kill()
     guest.join(30)
     writes += guest.writes
     flushes += guest.flushes
@@ -297,7 +280,7 @@ def main():
 
     with open(os.path.join(work, 'expected.raw'), 'wb') as f:
         f.write(model.durable)
-    cmp = subprocess.run([os.path.join(BIN, 'qemu-img'), 'compare',
+    cmp = subprocess.run([binary('qemu-img'), 'compare',
                           '-f', 'raw', '-F', 'raw',
                           os.path.join(work, 'target.raw'),
                           os.path.join(work, 'expected.raw')],

@@ -1,27 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """
-qemu-storage-daemon and qemu-io from build/qemu/build, for the demo and the
-benchmarks: a daemon with a QMP monitor and an NBD server, and a "guest"
-doing I/O through an NBD export in the background.
-
-QEMU_BUILD=DIR takes them from another build directory (absolute, or
-relative to the top of the project), e.g. build/qemu-stream/build; the
-QEMU python package comes from the tree above it.
+qemu-storage-daemon of the QEMU build (see tools.py), with a QMP monitor
+and an NBD server, driven with QEMU's own QMP client, qemu.qmp.
 """
 
 import os
+import signal
 import subprocess
-import sys
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(TOP, os.environ.get('QEMU_BUILD') or
-                   os.path.join('build', 'qemu', 'build'))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(BIN)),
-                                'python'))
+from blockseries.tools import binary
 
-# pylint: disable=wrong-import-position
-from qemu.qmp.legacy import QEMUMonitorProtocol  # noqa: E402
+try:
+    from qemu.qmp.legacy import QEMUMonitorProtocol
+except ImportError as exc:
+    raise ImportError('qemu.qmp not found: put build/qemu/python on '
+                      'PYTHONPATH (the Makefile and scripts/check.sh '
+                      'do)') from exc
 
 
 class StorageDaemon:
@@ -37,7 +32,7 @@ class StorageDaemon:
         self.qmp = QEMUMonitorProtocol(self.qmp_path, server=True)
         with open(self.log, 'w', encoding='utf-8') as log:
             self.proc = subprocess.Popen(
-                [os.path.join(BIN, 'storage-daemon', 'qemu-storage-daemon'),
+                [binary(os.path.join('storage-daemon', 'qemu-storage-daemon')),
                  '--chardev', f'socket,id=qmp,path={self.qmp_path}',
                  '--monitor', 'qmp',
                  '--nbd-server', f'addr.type=unix,addr.path={self.nbd_path}',
@@ -75,19 +70,11 @@ class StorageDaemon:
         self.proc.terminate()
         self.proc.wait(timeout=60)
 
-
-class Guest:
-    """qemu-io commands on an NBD export, in the background"""
-
-    def __init__(self, uri, cmds):
-        args = [os.path.join(BIN, 'qemu-io'), '-f', 'raw', uri]
-        for c in cmds:
-            args += ['-c', c]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
-
-    def wait(self):
-        out = self.proc.communicate()[0]
-        if self.proc.returncode or 'failed' in out:
-            raise RuntimeError(f'guest I/O failed: {out}')
-        return out
+    def kill(self):
+        """SIGKILL: a crash, with nothing flushed"""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        try:
+            self.qmp.close()
+        except EOFError:
+            pass

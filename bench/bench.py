@@ -37,6 +37,7 @@ import subprocess
 import tempfile
 import time
 
+from blockseries.jobs import job_progress
 from blockseries.nodes import file_node, image_node, nbd_node, track_node
 from blockseries.qsd import StorageDaemon
 from blockseries.tools import BIN, TOP, fio, nbdkit, qemu_img
@@ -268,12 +269,12 @@ class Bench:
                 start = time.monotonic()
 
                 def sample():
-                    jobs = qsd.cmd('query-block-jobs')
-                    if jobs:
+                    done = job_progress(qsd.qmp, 's')
+                    if done:
                         self.progress.append(
                             (time.monotonic() - start,
-                             jobs[0]['offset'] / max(jobs[0]['len'], 1)))
-                    return bool(jobs)
+                             done[0] / max(done[1], 1)))
+                    return bool(done)
 
                 job = self.fio(qsd.uri(), 'randrw', '4k', 4,
                                self.opts.fio_runtime,

@@ -47,7 +47,7 @@ def show_progress(what):
 
 
 def wait_job(qsd, job_id, size):
-    secs = qsd.wait_job(job_id, show_progress(job_id), interval=0.25)
+    secs = qsd.wait_job(job_id, progress=show_progress(job_id))
     print(f'\r  {job_id}: 100% {size // MiB:6d}/{size // MiB} MiB '
           f'{size / MiB / max(secs, 1e-3):7.1f} MiB/s in {secs:.1f} s')
 

@@ -251,7 +251,7 @@ def main():
         print(f'last start: {len(bad)} blocks wrong, first at '
               f'{bad[0] * BLOCK}')
     stream(qsd, 0)
-    qsd.wait_job('restore')
+    qsd.wait_job('restore', timeout=600)
     # auto-remove takes the node out from the main loop, just after
     for _ in range(100):
         if all(n['drv'] != 'alloc-track'

@@ -6,6 +6,7 @@ What the demo, the benchmarks and the crash test share:
           qemu-img, qemu-io, fio, nbdkit
   nodes   blockdev-add arguments: file and format nodes, alloc-track
   qsd     qemu-storage-daemon with a QMP monitor and an NBD server
+  jobs    waiting for a job on its QMP events
 
 The programs find this package, and QEMU's qemu.qmp, on PYTHONPATH, which
 the Makefile (demo, bench) and scripts/check.sh (the crash test) set:

@@ -7,8 +7,8 @@ and an NBD server, driven with QEMU's own QMP client, qemu.qmp.
 import os
 import signal
 import subprocess
-import time
 
+from blockseries import jobs
 from blockseries.tools import binary
 
 try:
@@ -51,18 +51,11 @@ class StorageDaemon:
         return self.qmp.cmd(name, **{k.replace('_', '-'): v
                                      for k, v in args.items()})
 
-    def wait_job(self, job_id, on_progress=None, interval=0.05):
-        """Wait for the job to go; call on_progress(secs, done, len)"""
-        start = time.monotonic()
-        while True:
-            jobs = [j for j in self.cmd('query-block-jobs')
-                    if j['device'] == job_id]
-            if not jobs:
-                return time.monotonic() - start
-            if on_progress:
-                on_progress(time.monotonic() - start, jobs[0]['offset'],
-                            jobs[0]['len'])
-            time.sleep(interval)
+    def wait_job(self, job_id, **kwargs):
+        """jobs.wait_job() on this daemon"""
+        return jobs.wait_job(self.qmp, job_id,
+                             alive=lambda: self.proc.poll() is None,
+                             **kwargs)
 
     def stop(self):
         """Closing flushes the images, as qemu-img does at its end"""

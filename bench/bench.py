@@ -40,7 +40,7 @@ import time
 from blockseries.jobs import job_progress
 from blockseries.nodes import file_node, image_node, nbd_node, track_node
 from blockseries.qsd import StorageDaemon
-from blockseries.tools import BIN, TOP, fio, nbdkit, qemu_img
+from blockseries.tools import BIN, TOP, fio, nbd_uri, nbdkit, qemu_img
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -60,6 +60,11 @@ def restore_node(backing, target, direct, auto_remove=True):
     """alloc-track over a raw target, as the restore cases use it"""
     return track_node(image_node(target, direct=direct, node_name='target'),
                       backing, auto_remove=auto_remove)
+
+
+def gnuplot_str(text):
+    """A gnuplot string: in single quotes, only a quote is special"""
+    return "'" + text.replace("'", "''") + "'"
 
 
 class Bench:
@@ -133,9 +138,10 @@ class Bench:
         if state:
             node.update({'state': state, 'new-state': True})
         drop_caches()
-        qsd = StorageDaemon(self.dir, 'qsd', '--blockdev', json.dumps(node))
-        start = time.monotonic()
+        qsd = StorageDaemon(self.dir, 'qsd')
         try:
+            qsd.add(node)
+            start = time.monotonic()
             extra = {}
             if self.opts.x_perf:
                 extra['x-perf'] = json.loads(self.opts.x_perf)
@@ -164,8 +170,10 @@ class Bench:
 
     def nbdkit(self, delay):
         sock = self.path('nbdkit.sock')
+        # file=PATH, not a bare PATH: nbdkit would split a path with an
+        # '=' in it as key=value
         proc = nbdkit(sock, '--filter=delay', '--filter=rate', 'file',
-                      self.path('backup.raw'), f'rdelay={delay}',
+                      f'file={self.path("backup.raw")}', f'rdelay={delay}',
                       f'rate={self.opts.remote_rate}')
         return proc, sock
 
@@ -177,7 +185,7 @@ class Bench:
         for delay in ('1ms', '5ms'):
             proc, sock = self.nbdkit(delay)
             try:
-                uri = f'nbd+unix:///?socket={sock}'
+                uri = nbd_uri(sock)
                 ref, ref_t = self.median(
                     lambda: self.convert(['-f', 'raw', uri], True, False))
                 backing = {'driver': 'raw', 'read-only': True,
@@ -217,11 +225,10 @@ class Bench:
         for label, direct_node, mode in pairs:
             for rw, bs, qd in loads:
                 def measure(node, prepare=None):
-                    qsd = StorageDaemon(
-                        self.dir, 'qsd', '--blockdev', json.dumps(node),
-                        '--export', f'nbd,id=e,node-name={node["node-name"]},'
-                        'name=disk')
+                    qsd = StorageDaemon(self.dir, 'qsd')
                     try:
+                        qsd.add(node)
+                        qsd.export(node['node-name'])
                         if prepare:
                             prepare(qsd)
                         return self.iops(self.fio(qsd.uri(), rw, bs, qd,
@@ -253,13 +260,11 @@ class Bench:
         lat_prefix = self.path('lat')
 
         def measure(restoring):
-            qsd = StorageDaemon(
-                self.dir, 'qsd', '--blockdev',
-                json.dumps(restore_node(backup, self.fresh_target(), True,
-                                        False)),
-                '--export', 'nbd,id=e,node-name=restore,name=disk,'
-                'writable=on')
+            qsd = StorageDaemon(self.dir, 'qsd')
             try:
+                qsd.add(restore_node(backup, self.fresh_target(), True,
+                                     False))
+                qsd.export('restore', writable=True)
                 qsd.cmd('block-stream', job_id='s', device='restore')
                 if not restoring:
                     qsd.wait_job('s')
@@ -331,11 +336,10 @@ class Bench:
             node = restore_node(backing, self.fresh_target(), True, False)
             if durable:
                 node.update({'state': fresh_state(), 'new-state': True})
-            qsd = StorageDaemon(
-                self.dir, 'qsd', '--blockdev', json.dumps(node),
-                '--export', 'nbd,id=e,node-name=restore,name=disk,'
-                'writable=on')
+            qsd = StorageDaemon(self.dir, 'qsd')
             try:
+                qsd.add(node)
+                qsd.export('restore', writable=True)
                 return self.fio(qsd.uri(), 'randwrite', '4k', 1,
                                 self.opts.fio_runtime, ('--fsync=1',))
             finally:
@@ -396,7 +400,7 @@ class Bench:
                 f.write(f'{t:.3f} {frac * 100:.1f}\n')
         script = f'''
 set terminal png size 900,500
-set output "{png}"
+set output {gnuplot_str(png)}
 set xlabel "seconds"
 set ylabel "restore progress (%)"
 set y2label "guest I/O completion latency (us)"
@@ -406,9 +410,10 @@ set key top left
 '''
         plots = []
         if os.path.exists(lat_log):
-            plots.append(f'"{lat_log}" using ($1/1000):($2/1000) axes x1y2 '
-                         'with points pt 7 ps 0.4 title "guest 4k latency"')
-        plots.append(f'"{prog}" using 1:2 with lines lw 2 '
+            plots.append(f'{gnuplot_str(lat_log)} using ($1/1000):($2/1000) '
+                         'axes x1y2 with points pt 7 ps 0.4 '
+                         'title "guest 4k latency"')
+        plots.append(f'{gnuplot_str(prog)} using 1:2 with lines lw 2 '
                      'title "restore progress"')
         script += 'plot ' + ', '.join(plots) + '\n'
         subprocess.run(['gnuplot'], input=script, text=True, check=False)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 
+from blockseries.nodes import image_node, track_node
 from blockseries.qsd import StorageDaemon
 from blockseries.tools import TOP, QemuIoGuest, qemu_img, qemu_io
 
@@ -105,14 +106,11 @@ def main():
 
         with phase(timings, 'back it up with blockdev-backup, guest writing'):
             qemu_img('create', '-f', 'qcow2', backup, str(size))
-            qsd = StorageDaemon(
-                workdir, 'backup',
-                '--blockdev', 'file,node-name=disk-file,filename=' + disk,
-                '--blockdev', 'raw,node-name=disk,file=disk-file',
-                '--blockdev', 'file,node-name=backup-file,filename=' + backup,
-                '--blockdev', 'qcow2,node-name=backup,file=backup-file',
-                '--export', 'nbd,id=exp,node-name=disk,name=disk,writable=on')
+            qsd = StorageDaemon(workdir, 'backup')
             try:
+                qsd.add(image_node(disk, node_name='disk'))
+                qsd.add(image_node(backup, 'qcow2', node_name='backup'))
+                qsd.export('disk', writable=True)
                 qsd.cmd('blockdev-backup', job_id='backup', device='disk',
                         target='backup', sync='full')
                 guest = QemuIoGuest(qsd.uri('disk'), backup_writes)
@@ -128,19 +126,12 @@ def main():
 
         with phase(timings, 'live-restore into an empty raw target'):
             qemu_img('create', '-f', 'raw', target, str(size))
-            qsd = StorageDaemon(
-                workdir, 'restore',
-                '--blockdev',
-                '{"driver": "alloc-track", "node-name": "restore", '
-                '"auto-remove": true, '
-                '"backing": {"driver": "qcow2", "read-only": true, '
-                '"file": {"driver": "file", "filename": "%s"}}, '
-                '"file": {"driver": "raw", "node-name": "target", '
-                '"file": {"driver": "file", "filename": "%s"}}}'
-                % (backup, target),
-                '--export', 'nbd,id=exp,node-name=restore,name=disk,'
-                'writable=on')
+            qsd = StorageDaemon(workdir, 'restore')
             try:
+                qsd.add(track_node(
+                    image_node(target, node_name='target'),
+                    image_node(backup, 'qcow2', read_only=True)))
+                qsd.export('restore', writable=True)
                 # The guest is up before the copy starts
                 t0 = time.monotonic()
                 qemu_io(qsd.uri('disk'), restore_reads[:1])

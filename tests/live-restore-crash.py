@@ -148,13 +148,13 @@ def track_opts(work, auto_remove=False, new_state=False):
 
 def start(work, auto_remove=False, iothread=False, new_state=False):
     qsd = StorageDaemon(work, 'qsd', '--object', 'iothread,id=io0')
-    qsd.cmd('blockdev-add', **track_opts(work, auto_remove, new_state))
-    qsd.qmp.cmd_obj({'execute': 'block-export-add',
-                     'arguments': {'type': 'nbd', 'id': 'exp',
-                                   'node-name': 'track', 'name': 'disk',
-                                   'writable': True,
-                                   **({'iothread': 'io0'} if iothread
-                                      else {})}})
+    try:
+        qsd.add(track_opts(work, auto_remove, new_state))
+        qsd.export('track', writable=True,
+                   iothread='io0' if iothread else None)
+    except Exception:
+        qsd.kill()
+        raise
     return qsd
 
 

@@ -4,12 +4,13 @@ qemu-storage-daemon of the QEMU build (see tools.py), with a QMP monitor
 and an NBD server, driven with QEMU's own QMP client, qemu.qmp.
 """
 
+import json
 import os
 import signal
 import subprocess
 
 from blockseries import jobs
-from blockseries.tools import binary
+from blockseries.tools import binary, nbd_uri, opt_value
 
 try:
     from qemu.qmp.legacy import QEMUMonitorProtocol
@@ -30,12 +31,15 @@ class StorageDaemon:
                 os.remove(sock)
         self.log = os.path.join(workdir, f'{name}.log')
         self.qmp = QEMUMonitorProtocol(self.qmp_path, server=True)
+        nbd_server = {'addr': {'type': 'unix', 'path': self.nbd_path}}
         with open(self.log, 'w', encoding='utf-8') as log:
             self.proc = subprocess.Popen(
                 [binary(os.path.join('storage-daemon', 'qemu-storage-daemon')),
-                 '--chardev', f'socket,id=qmp,path={self.qmp_path}',
+                 # --chardev takes only key=value options
+                 '--chardev',
+                 'socket,id=qmp,path=' + opt_value(self.qmp_path),
                  '--monitor', 'qmp',
-                 '--nbd-server', f'addr.type=unix,addr.path={self.nbd_path}',
+                 '--nbd-server', json.dumps(nbd_server),
                  *args], stdout=log, stderr=subprocess.STDOUT)
         try:
             self.qmp.accept(timeout=30)
@@ -45,11 +49,25 @@ class StorageDaemon:
                     from exc
 
     def uri(self, export='disk'):
-        return f'nbd+unix:///{export}?socket={self.nbd_path}'
+        return nbd_uri(self.nbd_path, export)
 
-    def cmd(self, name, **args):
-        return self.qmp.cmd(name, **{k.replace('_', '-'): v
-                                     for k, v in args.items()})
+    def cmd(self, name, args=None, **kwargs):
+        """A QMP command: args as a dict, or keywords with _ for -"""
+        args = dict(args or {})
+        args.update({k.replace('_', '-'): v for k, v in kwargs.items()})
+        return self.qmp.cmd(name, **args)
+
+    def add(self, node):
+        """blockdev-add of a node built in nodes.py"""
+        return self.cmd('blockdev-add', node)
+
+    def export(self, node_name, name='disk', writable=False, iothread=None):
+        """An NBD export of a node"""
+        args = {'type': 'nbd', 'id': 'exp', 'node-name': node_name,
+                'name': name, 'writable': writable}
+        if iothread:
+            args['iothread'] = iothread
+        return self.cmd('block-export-add', args)
 
     def wait_job(self, job_id, **kwargs):
         """jobs.wait_job() on this daemon"""

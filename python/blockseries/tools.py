@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import time
+import urllib.parse
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -22,6 +23,17 @@ BIN = os.path.join(TOP, os.environ.get('QEMU_BUILD') or
 def binary(name):
     """A program of the QEMU build, e.g. 'qemu-img'"""
     return os.path.join(BIN, name)
+
+
+def opt_value(value):
+    """A value for QEMU's key=value,... options: a comma is doubled"""
+    return value.replace(',', ',,')
+
+
+def nbd_uri(sock, export=''):
+    """An NBD URI of a Unix socket; QEMU and libnbd decode the %-escapes"""
+    return (f'nbd+unix:///{urllib.parse.quote(export)}'
+            f'?socket={urllib.parse.quote(sock)}')
 
 
 def run(args, **kwargs):

@@ -37,11 +37,11 @@ bisect-check: tree
 
 # Live restore end to end on a 1 GiB disk; DEMO_ARGS="--size 4096" for more
 demo: build
-	@PYTHONPATH='$(PY_PATH)' python3 demo/live-restore.py $(DEMO_ARGS)
+	@PYTHONPATH='$(PY_PATH)' /usr/bin/python3 demo/live-restore.py $(DEMO_ARGS)
 
 # Restore and guest I/O benchmarks; BENCH_ARGS="--size 1024 --cases restore"
 bench: build
-	@PYTHONPATH='$(PY_PATH)' python3 bench/bench.py $(BENCH_ARGS)
+	@PYTHONPATH='$(PY_PATH)' /usr/bin/python3 bench/bench.py $(BENCH_ARGS)
 
 series:
 	@$(SCRIPTS)/series.sh

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Download the pinned qemu source package into build/dl and check it
-# against base.conf.  If trixie no longer serves the pinned version, take
-# the newest 10.0.x it does serve (apt checks that download against the
-# signed archive index), say so loudly, and record the version used in
-# build/dl/VERSION for the next steps.
+# against base.conf; record the version in build/dl/VERSION for the next
+# steps.  If trixie no longer serves the pinned version, stop: the base
+# never moves by itself.  Print the base.conf lines of the newest 10.0.x
+# that trixie serves, so that moving to it is an explicit change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ./base.conf
@@ -22,7 +22,6 @@ verify() {   # version -> 0 if the three files match base.conf's sums
     local dsc orig deb
     read -r dsc orig deb <<<"$(files_for "$1")"
     [ -f "$DL/$dsc" ] && [ -f "$DL/$orig" ] && [ -f "$DL/$deb" ] || return 1
-    [ "$1" = "$BASE_VERSION" ] || return 0   # fallback: apt verified it
     sha256sum --status -c - <<EOT
 $BASE_SHA256_DSC  $DL/$dsc
 $BASE_SHA256_ORIG  $DL/$orig
@@ -41,26 +40,40 @@ command -v dpkg-source >/dev/null || die "dpkg-source not found: run 'make deps'
 served=$(apt-cache showsrc qemu 2>/dev/null | sed -n 's/^Version: //p' | sort -u)
 [ -n "$served" ] || die "apt knows no qemu source package: no deb-src entry for trixie; run 'make deps' (it adds one) and 'apt-get update'"
 
+# sums_of VERSION -> "sha256 filename" lines from apt's index
+sums_of() {
+    apt-cache showsrc qemu 2>/dev/null | awk -v want="$1" '
+        /^Version:/ { v = $2 }
+        /^Checksums-Sha256:/ { c = (v == want); next }
+        c && /^ / { print $1, $3; next }
+        { c = 0 }'
+}
+
 version=$BASE_VERSION
 if ! grep -qxF "$BASE_VERSION" <<<"$served"; then
-    version=""
+    newest=""
     for v in $served; do
         case "${v#*:}" in 10.0.*) ;; *) continue ;; esac
-        if [ -z "$version" ] || dpkg --compare-versions "$v" gt "$version"; then
-            version=$v
+        if [ -z "$newest" ] || dpkg --compare-versions "$v" gt "$newest"; then
+            newest=$v
         fi
     done
-    [ -n "$version" ] || die "trixie serves no qemu 10.0.x source (served: $(echo $served)); pick a new base in base.conf"
-    cat >&2 <<EOT
-**********************************************************************
-fetch-base: WARNING: pinned base $BASE_VERSION is no longer served.
-fetch-base: WARNING: using the newest 10.0.x trixie serves: $version
-fetch-base: WARNING: update base.conf (version and sha256 sums) to pin it.
-**********************************************************************
+    if [ -n "$newest" ]; then
+        read -r dsc orig deb <<<"$(files_for "$newest")"
+        sum() { sums_of "$newest" | awk -v f="$1" '$2 == f { print $1 }'; }
+        cat >&2 <<EOT
+fetch-base: the pinned base $BASE_VERSION is no longer served by trixie's deb-src
+fetch-base: the newest 10.0.x served is $newest; to move the base to it, put
+fetch-base: these lines in base.conf, then run make, make check and make series,
+fetch-base: and commit base.conf with patches/:
+BASE_VERSION=$newest
+BASE_SHA256_DSC=$(sum "$dsc")
+BASE_SHA256_ORIG=$(sum "$orig")
+BASE_SHA256_DEBIAN=$(sum "$deb")
 EOT
-    if [ "$have" = "$version" ] && verify "$version"; then
-        exit 0
+        exit 1
     fi
+    die "the pinned base $BASE_VERSION is no longer served, and trixie serves no qemu 10.0.x source (served: $(echo $served)); pick a new base in base.conf"
 fi
 
 rm -rf "$DL.tmp"

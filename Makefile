@@ -12,7 +12,7 @@ SCRIPTS := scripts
 # iotests bring their own.
 PY_PATH = $(CURDIR)/python:$(abspath $(or $(QEMU_BUILD),build/qemu/build)/..)/python
 
-.PHONY: all deps fetch tree build check bisect-check demo bench series checkpatch clean distclean
+.PHONY: all deps fetch tree build check check-sanitizers bisect-check demo bench series checkpatch clean distclean
 
 all: build
 
@@ -30,6 +30,11 @@ build: tree
 
 check: build
 	@$(SCRIPTS)/check.sh
+
+# The series under ASan and UBSan, and its C files under clang -Werror;
+# builds its own build directories (build/qemu/build-san, build-clang)
+check-sanitizers: tree
+	@$(SCRIPTS)/check-sanitizers.sh
 
 # Build each prefix of the series in a worktree and run the tests it adds
 bisect-check: tree
@@ -49,9 +54,11 @@ series:
 checkpatch:
 	@$(SCRIPTS)/checkpatch.sh
 
-# Removes the build directory of QEMU only; the tree and its commits stay.
+# Removes QEMU's build directories only; the tree and its commits stay,
+# and so does build/ccache.
 clean:
-	rm -rf build/qemu/build build/check build/bisect
+	rm -rf build/qemu/build build/qemu/build-san build/qemu/build-clang \
+		build/check build/check-san build/bisect
 
 # Removes everything under build/, the QEMU tree with it: run 'make series'
 # first if it holds commits you want.

@@ -5,11 +5,16 @@
 # the firmware qemu-iotests needs where QEMU run from the build tree finds
 # it: the x86 option ROMs built from the tree; SeaBIOS, VGA BIOSes and
 # iPXE NIC ROMs from Debian.
+#
+#   QEMU_TREE=DIR        build another tree (bisect-check.sh's worktree)
+#   QEMU_BUILD=DIR       in another build directory (check-sanitizers.sh's)
+#   EXTRA_CONFIGURE_FLAGS, CC, CXX   configure it otherwise
+#   BUILD_TARGETS="..."  build only these ninja targets
+#   CONFIGURE_ONLY=1     stop after configuring
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# QEMU_TREE builds another tree (bisect-check.sh's worktree)
 Q=${QEMU_TREE:-build/qemu}
-B=$Q/build
+B=${QEMU_BUILD:-$Q/build}
 
 die() { echo "build: $*" >&2; exit 1; }
 
@@ -34,16 +39,21 @@ for t in ninja meson /usr/bin/python3 cc; do
 done
 
 want="${FLAGS[*]}"
+# The compilers count as flags, but only when set: the default build's
+# record stays as it was, and is not reconfigured.
+[ -z "${CC:-}${CXX:-}" ] || want="$want CC=${CC:-} CXX=${CXX:-}"
 if [ ! -f "$B/build.ninja" ] || [ "$(cat "$B/block-series-flags" 2>/dev/null)" != "$want" ]; then
     echo "build: configuring"
     rm -rf "$B"
     mkdir -p "$B"
-    (cd "$B" && ../configure "${FLAGS[@]}" >configure.log 2>&1) ||
+    src=$(cd "$Q" && pwd)
+    (cd "$B" && "$src/configure" "${FLAGS[@]}" >configure.log 2>&1) ||
         die "configure failed: see $B/configure.log"
     echo "$want" > "$B/block-series-flags"
 fi
+[ -z "${CONFIGURE_ONLY:-}" ] || exit 0
 
-if ! ninja -C "$B" >"$B/ninja.log" 2>&1; then
+if ! ninja -C "$B" ${BUILD_TARGETS:-} >"$B/ninja.log" 2>&1; then
     grep -E -A5 'error|FAILED' "$B/ninja.log" | head -n 40 >&2
     die "ninja failed: see $B/ninja.log"
 fi

@@ -18,10 +18,15 @@
 #                            'series' stands for all the series' own tests
 #   IOTESTS_JOBS=N           parallel jobs (default 2)
 #   CRASH_ARGS="--kills 100" options for tests/live-restore-crash.py, run last
+#
+# On a build with AddressSanitizer (check-sanitizers.sh's), ASan and UBSan
+# write to files under build/check/sanitizer/, and any report there fails
+# the run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-# QEMU_BUILD and CHECK_OUT test another build (bisect-check.sh's)
+# QEMU_BUILD and CHECK_OUT test another build (bisect-check.sh's,
+# check-sanitizers.sh's)
 B=${QEMU_BUILD:-build/qemu/build}
 OUT=${CHECK_OUT:-build/check}
 LIST=tests/iotests.list
@@ -81,6 +86,17 @@ list_for() {
 
 nbd_tests=$(grep -v -e '^#' -e '^[[:space:]]*$' "$LIST" | sed 's/skip:.*//' |
             awk '/ nbd( |$)/ {print $1}')
+
+# A gcc ASan build logs to files: its makecontext/swapcontext warning in
+# every process's stderr would break the iotests' output comparison.
+# QEMU leaks at exit by design, hence detect_leaks=0.
+san=
+if ldd "$B/qemu-img" 2>/dev/null | grep -q libasan; then
+    san=$top/$OUT/sanitizer
+    mkdir -p "$san"
+    export ASAN_OPTIONS="detect_leaks=0:log_path=$san/asan"
+    export UBSAN_OPTIONS="print_stacktrace=1:log_path=$san/ubsan"
+fi
 
 # Debian's Python, which sees Debian's python3-libnbd, whatever python3
 # comes first on PATH
@@ -218,6 +234,37 @@ if selected live-restore-crash; then
         failed+=("live-restore-crash")
     fi
     tee -a "$log" <"$OUT/live-restore-crash.log" | grep -E 'mismatches|FAILED|Error'
+fi
+
+# Any sanitizer report fails the run (one failure for all: the files are
+# named by process, not by test), except ASan's two warnings about the
+# coroutine stacks it cannot follow: gcc's makecontext/swapcontext one, in
+# every process, and __asan_handle_no_return's (with its two lines of
+# advice), printed once by a process whose coroutine jumps back to the
+# main stack.  Neither is a finding; each says false positives may follow,
+# and any such would be reported, and fail, on its own.
+STACK_WARNINGS=(
+    -e "WARNING: ASan doesn't fully support makecontext/swapcontext"
+    -e 'WARNING: ASan is ignoring requested __asan_handle_no_return'
+    -e '^False positive error reports may follow$'
+    -e '^For details see https://github.com/google/sanitizers/issues/189$'
+)
+if [ -n "$san" ]; then
+    reports=0
+    for f in "$san"/*; do
+        [ -f "$f" ] || continue
+        grep -qv "${STACK_WARNINGS[@]}" "$f" || continue
+        reports=$((reports + 1))
+        echo "sanitizer report in ${f#"$top"/}:" | tee -a "$log"
+        grep -v "${STACK_WARNINGS[@]}" "$f" | head -n 20 | sed 's/^/    /' | tee -a "$log"
+    done
+    if [ "$reports" -gt 0 ]; then
+        fail=$((fail + 1))
+        failed+=("sanitizers ($reports reports in $OUT/sanitizer/)")
+    else
+        echo "sanitizers: no report in $OUT/sanitizer/ ($(ls "$san" | wc -l) logs of coroutine-stack warnings only)" |
+            tee -a "$log"
+    fi
 fi
 
 if [ ${#flaky[@]} -gt 0 ]; then

@@ -17,6 +17,7 @@ PKGS=(
     python3 file bc socat gzip xz-utils
     libgnutls28-dev gnutls-bin python3-libnbd
     nbdkit libnbd-bin fio gnuplot-nox
+    clang-19 ccache
 )
 BACKPORTS=(meson python3-pycotap)
 

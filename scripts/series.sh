@@ -29,7 +29,7 @@ fi
     die "no QEMU tree with a 'base' tag in $Q: run 'make' first"
 [ ! -d "$Q/.git/rebase-apply" ] && [ ! -d "$Q/.git/rebase-merge" ] ||
     die "$Q is in the middle of a rebase or git am: finish it first"
-dirty=$(git -C "$Q" status --porcelain | grep -v -E '^\?\? (build|pyvenv)/' || true)
+dirty=$(git -C "$Q" status --porcelain | grep -v -E '^\?\? (build|build-san|build-clang|pyvenv)/' || true)
 [ -z "$dirty" ] ||
     die "$Q has uncommitted or untracked changes ($(echo "$dirty" | head -n 3 | awk '{print $2}' | tr '\n' ' ')...): commit them there (or remove them) and re-run"
 [ -f patches/topics ] || die "patches/topics is missing: restore it from git"

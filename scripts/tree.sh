@@ -89,7 +89,8 @@ new_tree() {
         git init -q -b master
         git config core.autocrlf false
         git config am.keepcr true
-        printf '/build/\n' >> .git/info/exclude
+        # build/ is make's build directory, build-*/ those of the other lanes
+        printf '/build/\n/build-*/\n' >> .git/info/exclude
         git add -A -f .
         # Fixed dates give the same base commit on every machine.
         GIT_AUTHOR_NAME="Block Series" GIT_AUTHOR_EMAIL=block-series@localhost \

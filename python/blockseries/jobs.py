@@ -32,14 +32,16 @@ def job_error(qmp, job_id):
 
 
 def wait_job(qmp, job_id, status='concluded', timeout=None, progress=None,
-             interval=0.25, alive=None):
+             interval=0.25, alive=None, events=None):
     """
     Wait until the job reaches status ('ready', say), or ends: 'concluded'
     or 'null' (dismissed) end every wait.  Raise JobError if the job
     failed or ended without reaching status, TimeoutError after timeout
     seconds.  Meanwhile call progress(secs, done, total) every interval
     seconds, and alive(), which says whether the QEMU process runs still:
-    a dead one sends no event.  Return the seconds waited.
+    a dead one sends no event.  Return the seconds waited.  events: a
+    list to which the job's own events are appended as they are pulled,
+    each with QEMU's timestamp of when it happened.
 
     The events are those that the connection received and no one pulled
     yet, so a job that changed state before the call is still seen.
@@ -67,6 +69,9 @@ def wait_job(qmp, job_id, status='concluded', timeout=None, progress=None,
         except asyncio.TimeoutError:
             continue
         data = event.get('data', {})
+        if events is not None and job_id in (data.get('id'),
+                                             data.get('device')):
+            events.append(event)
         if event['event'] == 'BLOCK_JOB_COMPLETED' and \
            data.get('device') == job_id:
             # Comes before 'concluded'; only a failure has an error

@@ -21,14 +21,23 @@ Cases:
             sequential reads through an NBD export: the target directly vs
             alloc-track on restored regions, the backup directly vs
             alloc-track on unrestored regions
-  guestio   fio 4 KiB random reads and writes through an NBD export of
-            alloc-track, with and without the restore running
+  guestio   a guest inside the restore: fio 4 KiB random reads and
+            writes at queue depth 1 through an NBD export of alloc-track,
+            in a window that lies inside the restore, and again after it;
+            the restore's time with the guest busy and idle; from a local
+            and from a remote backup, with block-stream's guest-first on
+            and off
   state     the cost of a durable alloc-track state: restore time, and
             the latency of a flush after each 4 KiB guest write, with a
             state against without
+  qcow2data upstream's way side by side: a qcow2 overlay whose external
+            data file is the target, block-stream into it; restore time,
+            the guest inside the restore and flush latency, against
+            alloc-track with a durable state
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import shutil
@@ -37,10 +46,11 @@ import subprocess
 import tempfile
 import time
 
-from blockseries.jobs import job_progress
 from blockseries.nodes import file_node, image_node, nbd_node, track_node
 from blockseries.qsd import StorageDaemon
-from blockseries.tools import BIN, TOP, fio, nbd_uri, nbdkit, qemu_img
+from blockseries.tools import (BIN, TOP, fio, nbd_uri, nbdkit, opt_value,
+                               qemu_img)
+from qemu.qmp import ExecuteError
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -62,6 +72,11 @@ def restore_node(backing, target, direct, auto_remove=True):
                       backing, auto_remove=auto_remove)
 
 
+def num(value, unit=''):
+    """A measurement for the tables: n/a where there is none"""
+    return 'n/a' if value is None else f'{value:.3f} {unit}'.rstrip()
+
+
 def gnuplot_str(text):
     """A gnuplot string: in single quotes, only a quote is special"""
     return "'" + text.replace("'", "''") + "'"
@@ -78,8 +93,12 @@ class Bench:
                         'build': os.path.relpath(BIN, TOP),
                         'x_perf': opts.x_perf,
                         'convert_unsafe': not opts.convert_flush,
+                        'guestio_size_mib': opts.guestio_size,
+                        'guest_window_s': opts.guest_window,
+                        'guest_delay_s': opts.guest_delay,
                         'cases': {}}
-        self.progress = []
+        # (title, run) of the last busy run of each guest measurement
+        self.lat_plots = []
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -92,31 +111,41 @@ class Bench:
 
     def record(self, case, name, ref, ref_times, val, val_times, unit='s',
                lower_is_better=True):
+        """ref or val None: not measured (n/a)"""
         entry = {'reference': ref, 'value': val, 'unit': unit,
-                 'ratio': val / ref if ref else None,
+                 'ratio': val / ref if ref and val is not None else None,
                  'reference_runs': ref_times, 'value_runs': val_times,
                  'lower_is_better': lower_is_better}
         self.results['cases'].setdefault(case, {})[name] = entry
-        print(f'  {name:42s} ref {ref:9.3f} {unit:5s} value {val:9.3f} '
-              f'{unit:5s} ratio {entry["ratio"]:.2f}', flush=True)
+        print(f'  {name:42s} ref {num(ref, unit):>14s} value '
+              f'{num(val, unit):>14s} ratio {num(entry["ratio"])}',
+              flush=True)
 
-    def make_backups(self):
-        print(f'== data: {self.opts.size} MiB of random bytes', flush=True)
-        with open(self.path('backup.raw'), 'wb') as out:
-            subprocess.run(['head', '-c', str(self.size), '/dev/urandom'],
-                           stdout=out, check=True)
-        qemu_img('convert', '-f', 'raw', '-O', 'qcow2',
-                 self.path('backup.raw'), self.path('backup.qcow2'))
+    def backup(self, fmt='raw', size_mib=None):
+        """The backup of size_mib (default --size): random, made once"""
+        size_mib = size_mib or self.opts.size
+        path = self.path(f'backup-{size_mib}.{fmt}')
+        if os.path.exists(path):
+            return path
+        if fmt == 'raw':
+            print(f'== data: {size_mib} MiB of random bytes', flush=True)
+            with open(path, 'wb') as out:
+                subprocess.run(['head', '-c', str(size_mib * MiB),
+                                '/dev/urandom'], stdout=out, check=True)
+        else:
+            qemu_img('convert', '-f', 'raw', '-O', fmt,
+                     self.backup('raw', size_mib), path)
+        return path
 
-    def fresh_target(self):
+    def fresh_target(self, size=None):
         target = self.path('target.raw')
         if os.path.exists(target):
             os.remove(target)
-        qemu_img('create', '-f', 'raw', target, str(self.size))
+        qemu_img('create', '-f', 'raw', target, str(size or self.size))
         return target
 
-    def convert(self, src_args, direct, src_direct=None):
-        target = self.fresh_target()
+    def convert(self, src_args, direct, src_direct=None, size=None):
+        target = self.fresh_target(size)
         drop_caches()
         # qemu-img convert writes with cache=unsafe unless told otherwise,
         # and so never flushes, while the restore flushes its target when
@@ -158,7 +187,7 @@ class Bench:
         print('== restore: block-stream through alloc-track vs qemu-img '
               'convert', flush=True)
         for fmt in ('raw', 'qcow2'):
-            src = self.path(f'backup.{fmt}')
+            src = self.backup(fmt)
             for direct in (True, False):
                 mode = 'O_DIRECT/native' if direct else 'cached'
                 ref, ref_t = self.median(
@@ -168,12 +197,12 @@ class Bench:
                 self.record('restore', f'{fmt} backup, {mode}',
                             ref, ref_t, val, val_t)
 
-    def nbdkit(self, delay):
+    def nbdkit(self, delay, src=None):
         sock = self.path('nbdkit.sock')
         # file=PATH, not a bare PATH: nbdkit would split a path with an
         # '=' in it as key=value
         proc = nbdkit(sock, '--filter=delay', '--filter=rate', 'file',
-                      f'file={self.path("backup.raw")}', f'rdelay={delay}',
+                      f'file={src or self.backup()}', f'rdelay={delay}',
                       f'rate={self.opts.remote_rate}')
         return proc, sock
 
@@ -197,9 +226,10 @@ class Bench:
                 proc.terminate()
                 proc.wait()
 
-    def fio(self, uri, rw, bs, iodepth, runtime, extra=(), during=None):
+    def fio(self, uri, rw, bs, iodepth, runtime, extra=(), during=None,
+            size=None):
         """Run fio; call during() repeatedly while it runs"""
-        return fio(uri, self.size, f'--rw={rw}', f'--bs={bs}',
+        return fio(uri, size or self.size, f'--rw={rw}', f'--bs={bs}',
                    f'--iodepth={iodepth}', f'--runtime={runtime}',
                    '--time_based', '--norandommap', *extra, during=during)
 
@@ -211,11 +241,10 @@ class Bench:
         print('== readpath: fio through NBD, IOPS (higher is better)',
               flush=True)
         target = self.fresh_target()
-        shutil.copyfile(self.path('backup.raw'), target)
+        shutil.copyfile(self.backup(), target)
         loads = [('randread', '4k', 1), ('randread', '4k', 32),
                  ('read', '1M', 4)]
-        backup = image_node(self.path('backup.raw'), direct=True,
-                            read_only=True)
+        backup = image_node(self.backup(), direct=True, read_only=True)
         pairs = [
             ('restored', image_node(target, direct=True, node_name='disk'),
              'restored'),
@@ -252,101 +281,246 @@ class Bench:
                 self.record('readpath', f'{label}: {rw} {bs} QD{qd}',
                             ref, ref_t, val, val_t, 'IOPS', False)
 
+    # The guest inside the restore: the guestio and qcow2data cases
+
+    def guest_fio(self, uri, size, log):
+        """
+        The guest: fio 4 KiB random reads and writes at queue depth 1 for
+        --guest-window seconds.  Its IOPS and latency p50, p99 (ms) of
+        reads and writes together, its window (start, end) from its log of
+        each I/O, stamped with the wall clock at completion, and that
+        log's points (stamp, latency in ms).
+        """
+        job = self.fio(uri, 'randrw', '4k', 1,
+                       f'{round(self.opts.guest_window * 1000)}ms',
+                       ('--unified_rw_reporting=mixed', '--lat_percentiles=1',
+                        f'--write_lat_log={log}', '--log_unix_epoch=1'),
+                       size=size)
+        points = []
+        with open(f'{log}_lat.1.log', encoding='ascii') as f:
+            for line in f:
+                stamp, lat = line.split(',')[:2]
+                points.append((int(stamp) / 1000, int(lat) / 1e6))
+        for kind in ('lat', 'clat', 'slat'):
+            os.remove(f'{log}_{kind}.1.log')
+        pct = job['mixed']['lat_ns'].get('percentile', {})
+        return {'iops': job['mixed']['iops'],
+                'p50': pct.get('50.000000', 0) / 1e6 or None,
+                'p99': pct.get('99.000000', 0) / 1e6 or None,
+                'start': min((t - lat / 1000 for t, lat in points),
+                             default=None),
+                'end': max((t for t, _ in points), default=None),
+                'points': points}
+
+    def guest_run(self, setup, size, guest, x_perf, iothread=False):
+        """
+        One restore into the node 'restore' that setup() makes, exported
+        over NBD.  With guest, fio's window starts --guest-delay s into
+        the restore, and runs again once the restore is done.  The
+        restore's span is that of the job's events, fio's is from its log:
+        both are wall clock.  None if QEMU refuses x_perf.
+        """
+        args = ('--object', 'iothread,id=io0') if iothread else ()
+        qsd = StorageDaemon(self.dir, 'qsd', *args)
+        try:
+            qsd.add(setup())
+            qsd.export('restore', writable=True,
+                       iothread='io0' if iothread else None)
+            try:
+                qsd.cmd('block-stream', job_id='s', device='restore',
+                        **({'x-perf': x_perf} if x_perf else {}))
+            except ExecuteError as exc:
+                if 'guest-first' in str(exc) or 'unexpected' in str(exc):
+                    self.results['guest_first_refused'] = str(exc)
+                    return None
+                raise
+            run = {'progress': []}
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                if guest:
+                    time.sleep(self.opts.guest_delay)
+                    during = pool.submit(self.guest_fio, qsd.uri(), size,
+                                         self.path('lat'))
+                events = []
+                qsd.wait_job('s', events=events, progress=lambda _, done,
+                             total: run['progress'].append(
+                                 (time.time(), done / max(total, 1))))
+                if guest:
+                    run['during'] = during.result()
+            if guest:
+                run['after'] = self.guest_fio(qsd.uri(), size,
+                                              self.path('lat'))
+        finally:
+            qsd.stop()
+
+        def stamp(name, status=None):
+            for e in events:
+                if e['event'] == name and \
+                   status in (None, e['data'].get('status')):
+                    return e['timestamp']['seconds'] + \
+                        e['timestamp']['microseconds'] / 1e6
+            raise RuntimeError(f'no {name} {status or ""} event: {events}')
+
+        run['start'] = stamp('JOB_STATUS_CHANGE', 'running')
+        run['end'] = stamp('BLOCK_JOB_COMPLETED')
+        run['time'] = run['end'] - run['start']
+        if guest:
+            d = run['during']
+            run['inside'] = d['start'] is not None and \
+                run['start'] < d['start'] and d['end'] < run['end']
+        return run
+
+    def guestio(self, case, label, setup, size, convert, rtt,
+                iothread=False):
+        """
+        The guest inside restores into setup()'s node, with block-stream's
+        guest-first on (QEMU's default) and off: each run restores once
+        with an idle guest, once with a busy one.  convert: the median and
+        runs of qemu-img convert of the same backup; rtt: the backup's
+        round trip, p50 and p99.  Returns, for 'on' and 'off', the runs'
+        numbers, or None where QEMU refused guest-first.
+        """
+        out = {}
+        for mech in ('on', 'off'):
+            x_perf = json.loads(self.opts.x_perf) if self.opts.x_perf else {}
+            if mech == 'off':
+                x_perf['guest-first'] = False
+            runs = []
+            for _ in range(self.opts.runs):
+                if mech == 'off' and 'guest_first_refused' in self.results:
+                    break
+                idle = self.guest_run(setup, size, False, x_perf, iothread)
+                busy = idle and self.guest_run(setup, size, True, x_perf,
+                                               iothread)
+                if busy:
+                    runs.append((idle, busy))
+            name = f'{label}, guest-first {mech}'
+            nums = {
+                'idle': [i['time'] for i, _ in runs],
+                'busy': [b['time'] for _, b in runs],
+                'bound': [rtt[0] + 2 * b['after']['p99'] for _, b in runs
+                          if b['after']['p99']]}
+            for when in ('during', 'after'):
+                for key in ('iops', 'p50', 'p99'):
+                    nums[f'{key} {when}'] = [b[when][key] for _, b in runs
+                                             if b[when][key] is not None]
+            out[mech] = nums if runs else None
+            if not runs:
+                self.record(case, f'{name}: n/a, QEMU refused guest-first',
+                            None, [], None, [], '')
+                continue
+            inside = sum(b['inside'] for _, b in runs)
+            span = statistics.median(nums['busy']) / \
+                self.opts.guest_window
+            note = (f'{case}, {name}: the fio window lay inside the '
+                    f'restore in {inside} of {len(runs)} runs; the busy '
+                    f'restore lasted {span:.1f}x the window')
+            if inside < len(runs):
+                name += ' [INVALID: window not inside the restore]'
+                note = 'WARNING: ' + note
+            if span < 3:
+                note += ' (WARNING: less than 3x: grow --guestio-size)'
+            self.results.setdefault('notes', []).append(note)
+            print('  ' + note, flush=True)
+            self.lat_plots.append((f'{case}: {name}', runs[-1][1]))
+            self.record_guest(case, name, nums, convert)
+        return out
+
+    def record_guest(self, case, name, nums, convert):
+        def med(key):
+            return statistics.median(nums[key]) if nums[key] else None
+
+        for key, unit, what in (('iops', 'IOPS', 'guest IOPS'),
+                                ('p50', 'ms', 'guest p50 latency'),
+                                ('p99', 'ms', 'guest p99 latency')):
+            self.record(case, f'{name}: {what}, during / after',
+                        med(f'{key} after'), nums[f'{key} after'],
+                        med(f'{key} during'), nums[f'{key} during'], unit,
+                        unit != 'IOPS')
+        self.record(case, f'{name}: guest p99 during / (source RTT p50 + '
+                    '2 x p99 after)', med('bound'), nums['bound'],
+                    med('p99 during'), nums['p99 during'], 'ms')
+        self.record(case, f'{name}: restore time, busy / idle guest',
+                    med('idle'), nums['idle'], med('busy'), nums['busy'])
+        self.record(case, f'{name}: restore time, idle guest / qemu-img '
+                    'convert', convert[0], convert[1], med('idle'),
+                    nums['idle'])
+
+    def source_rtt(self, case, label, backing, size):
+        """
+        p50 and p99 (ms) of 4 KiB reads at QD 1 of a backup over NBD, as
+        the restore reads it, for the bound on the guest's p99
+        """
+        qsd = StorageDaemon(self.dir, 'qsd')
+        try:
+            qsd.add(dict(backing, **{'node-name': 'src'}))
+            qsd.export('src')
+            job = self.fio(qsd.uri(), 'randread', '4k', 1, 2,
+                           ('--lat_percentiles=1',), size=size)
+        finally:
+            qsd.stop()
+        pct = job['read']['lat_ns']['percentile']
+        rtt = pct['50.000000'] / 1e6, pct['99.000000'] / 1e6
+        self.record(case, f'{label}: source round trip 4k QD1, p99 / p50',
+                    rtt[0], [rtt[0]], rtt[1], [rtt[1]], 'ms')
+        return rtt
+
+    def guestio_source(self, label, backing, src_args, src_direct, size,
+                       iothread=False):
+        """guestio() of alloc-track over an empty raw target"""
+        convert = self.median(
+            lambda: self.convert(src_args, True, src_direct, size))
+        rtt = self.source_rtt('guestio', label, backing, size)
+        self.guestio('guestio', label,
+                     lambda: restore_node(backing, self.fresh_target(size),
+                                          True),
+                     size, convert, rtt, iothread)
+
     def case_guestio(self):
-        print('== guestio: fio 4k randrw QD4 through NBD, with and without '
-              'a restore running', flush=True)
-        backup = image_node(self.path('backup.raw'), direct=True,
-                            read_only=True)
-        lat_prefix = self.path('lat')
+        size_mib = self.opts.guestio_size
+        size = size_mib * MiB
+        print(f'== guestio: fio 4k randrw QD1 through NBD inside a restore '
+              f'of {size_mib} MiB ({self.opts.guest_window} s window), and '
+              'after it', flush=True)
+        raw = self.backup('raw', size_mib)
+        for variant in self.opts.guestio_variants.split(','):
+            if variant == 'remote':
+                proc, sock = self.nbdkit('5ms', raw)
+                try:
+                    backing = {'driver': 'raw', 'read-only': True,
+                               'file': nbd_node(sock)}
+                    self.guestio_source('remote, 5ms per request', backing,
+                                        ['-f', 'raw', nbd_uri(sock)], False,
+                                        size)
+                finally:
+                    proc.terminate()
+                    proc.wait()
+                continue
+            fmt = 'qcow2' if variant == 'qcow2' else 'raw'
+            src = self.backup(fmt, size_mib)
+            label = {'local': 'local raw', 'qcow2': 'local qcow2',
+                     'iothread': 'local raw, iothread'}[variant]
+            self.guestio_source(label, image_node(src, fmt, True,
+                                                  read_only=True),
+                                ['-f', fmt, src], True, size,
+                                variant == 'iothread')
 
-        def measure(restoring):
-            qsd = StorageDaemon(self.dir, 'qsd')
-            try:
-                qsd.add(restore_node(backup, self.fresh_target(), True,
-                                     False))
-                qsd.export('restore', writable=True)
-                qsd.cmd('block-stream', job_id='s', device='restore')
-                if not restoring:
-                    qsd.wait_job('s')
-                    return self.fio(qsd.uri(), 'randrw', '4k', 4,
-                                    self.opts.fio_runtime)
-                self.progress = []
-                start = time.monotonic()
+    def fresh_state(self):
+        state = self.path('state.img')
+        open(state, 'wb').close()
+        return file_node(state, True)
 
-                def sample():
-                    done = job_progress(qsd.qmp, 's')
-                    if done:
-                        self.progress.append(
-                            (time.monotonic() - start,
-                             done[0] / max(done[1], 1)))
-                    return bool(done)
+    def flushes(self, setup, size=None):
+        """fio 4 KiB random writes, each flushed, to setup()'s node"""
+        qsd = StorageDaemon(self.dir, 'qsd')
+        try:
+            qsd.add(setup())
+            qsd.export('restore', writable=True)
+            return self.fio(qsd.uri(), 'randwrite', '4k', 1,
+                            self.opts.fio_runtime, ('--fsync=1',), size=size)
+        finally:
+            qsd.stop()
 
-                job = self.fio(qsd.uri(), 'randrw', '4k', 4,
-                               self.opts.fio_runtime,
-                               (f'--write_lat_log={lat_prefix}',
-                                '--log_avg_msec=100'), sample)
-                qsd.wait_job('s')
-                return job
-            finally:
-                qsd.stop()
-
-        results = {}
-        for restoring in (False, True):
-            jobs = [measure(restoring) for _ in range(self.opts.runs)]
-            results[restoring] = jobs
-        for metric, get in (
-                ('IOPS', self.iops),
-                ('read p50 latency us',
-                 lambda j: j['read']['clat_ns']['percentile']['50.000000'] /
-                 1000),
-                ('read p99 latency us',
-                 lambda j: j['read']['clat_ns']['percentile']['99.000000'] /
-                 1000),
-                ('write p99 latency us',
-                 lambda j: j['write']['clat_ns']['percentile']['99.000000'] /
-                 1000)):
-            ref_t = [get(j) for j in results[False]]
-            val_t = [get(j) for j in results[True]]
-            self.record('guestio', f'{metric} during restore',
-                        statistics.median(ref_t), ref_t,
-                        statistics.median(val_t), val_t,
-                        'IOPS' if metric == 'IOPS' else 'us',
-                        metric != 'IOPS')
-
-    def case_state(self):
-        print('== state: alloc-track with a durable state vs without',
-              flush=True)
-        backing = image_node(self.path('backup.raw'), direct=True,
-                             read_only=True)
-
-        def fresh_state():
-            state = self.path('state.img')
-            open(state, 'wb').close()
-            return file_node(state, True)
-
-        ref, ref_t = self.median(lambda: self.restore(backing, True))
-        val, val_t = self.median(
-            lambda: self.restore(backing, True, fresh_state()))
-        self.record('state', 'restore time, raw backup, O_DIRECT',
-                    ref, ref_t, val, val_t)
-
-        # A flush after each 4 KiB write to an unrestored region: every
-        # flush has a block of the record to write
-        def flushes(durable):
-            node = restore_node(backing, self.fresh_target(), True, False)
-            if durable:
-                node.update({'state': fresh_state(), 'new-state': True})
-            qsd = StorageDaemon(self.dir, 'qsd')
-            try:
-                qsd.add(node)
-                qsd.export('restore', writable=True)
-                return self.fio(qsd.uri(), 'randwrite', '4k', 1,
-                                self.opts.fio_runtime, ('--fsync=1',))
-            finally:
-                qsd.stop()
-
-        results = {d: [flushes(d) for _ in range(self.opts.runs)]
-                   for d in (False, True)}
+    def record_flushes(self, case, label, ref_jobs, val_jobs):
         for metric, get, unit in (
                 ('flush p50 latency',
                  lambda j: j['sync']['lat_ns']['percentile']['50.000000'] /
@@ -356,11 +530,92 @@ class Bench:
                  1000, 'us'),
                 ('4k writes/s, each flushed',
                  lambda j: j['write']['iops'], 'IOPS')):
-            ref_t = [get(j) for j in results[False]]
-            val_t = [get(j) for j in results[True]]
-            self.record('state', metric, statistics.median(ref_t), ref_t,
-                        statistics.median(val_t), val_t, unit,
+            ref_t = [get(j) for j in ref_jobs]
+            val_t = [get(j) for j in val_jobs]
+            self.record(case, label + metric, statistics.median(ref_t),
+                        ref_t, statistics.median(val_t), val_t, unit,
                         unit != 'IOPS')
+
+    def case_state(self):
+        print('== state: alloc-track with a durable state vs without',
+              flush=True)
+        backing = image_node(self.backup(), direct=True, read_only=True)
+
+        ref, ref_t = self.median(lambda: self.restore(backing, True))
+        val, val_t = self.median(
+            lambda: self.restore(backing, True, self.fresh_state()))
+        self.record('state', 'restore time, raw backup, O_DIRECT',
+                    ref, ref_t, val, val_t)
+
+        # A flush after each 4 KiB write to an unrestored region: every
+        # flush has a block of the record to write
+        def node(durable):
+            node = restore_node(backing, self.fresh_target(), True, False)
+            if durable:
+                node.update({'state': self.fresh_state(), 'new-state': True})
+            return node
+
+        results = {d: [self.flushes(lambda: node(d))
+                       for _ in range(self.opts.runs)]
+                   for d in (False, True)}
+        self.record_flushes('state', '', results[False], results[True])
+
+    def case_qcow2data(self):
+        size_mib = self.opts.guestio_size
+        size = size_mib * MiB
+        print(f'== qcow2data: a qcow2 overlay with the target as its data '
+              f'file vs alloc-track with a state, {size_mib} MiB',
+              flush=True)
+        raw = self.backup('raw', size_mib)
+        backing = image_node(raw, direct=True, read_only=True)
+
+        def tracked():
+            node = restore_node(backing, self.fresh_target(size), True)
+            node.update({'state': self.fresh_state(), 'new-state': True})
+            return node
+
+        def qcow2data():
+            meta, target = self.path('meta.qcow2'), self.path('target.raw')
+            for name in (meta, target):
+                if os.path.exists(name):
+                    os.remove(name)
+            qemu_img('create', '-f', 'qcow2', '-o',
+                     'data_file=' + opt_value(target), '-b', raw, '-F', 'raw',
+                     meta, str(size))
+            return {'driver': 'qcow2', 'node-name': 'restore',
+                    'file': file_node(meta, True),
+                    'data-file': file_node(target, True),
+                    'backing': backing}
+
+        convert = self.median(
+            lambda: self.convert(['-f', 'raw', raw], True, None, size))
+        rtt = self.source_rtt('qcow2data', 'local raw', backing, size)
+        at = self.guestio('qcow2data', 'alloc-track + state', tracked, size,
+                          convert, rtt)
+        q2 = self.guestio('qcow2data', 'qcow2 + data file', qcow2data, size,
+                          convert, rtt)
+        for mech in ('on', 'off'):
+            if not at[mech] or not q2[mech]:
+                continue
+            for key, unit, what in (
+                    ('idle', 's', 'restore time, idle guest'),
+                    ('busy', 's', 'restore time, busy guest'),
+                    ('iops during', 'IOPS', 'guest IOPS during'),
+                    ('p99 during', 'ms', 'guest p99 latency during'),
+                    ('iops after', 'IOPS', 'guest IOPS after'),
+                    ('p99 after', 'ms', 'guest p99 latency after')):
+                if at[mech][key] and q2[mech][key]:
+                    self.record('qcow2data', f'qcow2 + data file / '
+                                f'alloc-track + state, guest-first {mech}: '
+                                f'{what}',
+                                statistics.median(at[mech][key]),
+                                at[mech][key],
+                                statistics.median(q2[mech][key]),
+                                q2[mech][key], unit, unit != 'IOPS')
+        results = {s: [self.flushes(s, size) for _ in range(self.opts.runs)]
+                   for s in (tracked, qcow2data)}
+        self.record_flushes('qcow2data', 'qcow2 + data file / alloc-track + '
+                            'state: ', results[tracked], results[qcow2data])
 
     def report(self):
         os.makedirs(os.path.join(TOP, 'bench', 'results'), exist_ok=True)
@@ -369,8 +624,10 @@ class Bench:
         with open(base + '.json', 'w', encoding='utf-8') as f:
             json.dump(self.results, f, indent=2)
         lines = [f'# Live-restore benchmark, {stamp}', '',
-                 f'{self.opts.size} MiB, median of {self.opts.runs} runs; '
-                 'ratio = value / reference', '',
+                 f'{self.opts.size} MiB (guestio, qcow2data: '
+                 f'{self.opts.guestio_size} MiB, fio window '
+                 f'{self.opts.guest_window} s), median of {self.opts.runs} '
+                 'runs; ratio = value / reference', '',
                  f'QEMU: {self.results["build"]}' +
                  (f', block-stream x-perf {self.opts.x_perf}'
                   if self.opts.x_perf else '') +
@@ -381,9 +638,16 @@ class Bench:
                  '|---|---|---|---|---|']
         for case, entries in self.results['cases'].items():
             for name, e in entries.items():
-                lines.append(f'| {case} | {name} | {e["reference"]:.3f} '
-                             f'{e["unit"]} | {e["value"]:.3f} {e["unit"]} | '
-                             f'{e["ratio"]:.2f} |')
+                lines.append(f'| {case} | {name} | '
+                             f'{num(e["reference"], e["unit"])} | '
+                             f'{num(e["value"], e["unit"])} | '
+                             f'{num(e["ratio"])} |')
+        notes = self.results.get('notes', [])
+        if 'guest_first_refused' in self.results:
+            notes.append('guest-first off: n/a, QEMU refused it: ' +
+                         self.results['guest_first_refused'])
+        if notes:
+            lines += [''] + [f'- {n}' for n in notes]
         with open(base + '.md', 'w', encoding='utf-8') as f:
             f.write('\n'.join(lines) + '\n')
         print('\n'.join(lines))
@@ -391,31 +655,43 @@ class Bench:
         print(f'\nResults: {base}.json, .md, .png')
 
     def plot(self, png):
-        lat_log = self.path('lat_clat.1.log')
-        if not self.progress or not shutil.which('gnuplot'):
+        """The guest's latency over each restore, one panel each"""
+        if not self.lat_plots or not shutil.which('gnuplot'):
             return
-        prog = self.path('progress.dat')
-        with open(prog, 'w', encoding='ascii') as f:
-            for t, frac in self.progress:
-                f.write(f'{t:.3f} {frac * 100:.1f}\n')
         script = f'''
-set terminal png size 900,500
+set terminal png size 900,{320 * len(self.lat_plots)}
 set output {gnuplot_str(png)}
-set xlabel "seconds"
-set ylabel "restore progress (%)"
-set y2label "guest I/O completion latency (us)"
+set multiplot layout {len(self.lat_plots)},1
+set xlabel "seconds from the start of the restore"
+set ylabel "guest I/O latency (ms)"
+set logscale y
+set y2label "restore progress (%)"
+set y2range [0:100]
 set y2tics
 set ytics nomirror
-set key top left
+set xrange [0:*]
+set key below horizontal
 '''
-        plots = []
-        if os.path.exists(lat_log):
-            plots.append(f'{gnuplot_str(lat_log)} using ($1/1000):($2/1000) '
-                         'axes x1y2 with points pt 7 ps 0.4 '
-                         'title "guest 4k latency"')
-        plots.append(f'{gnuplot_str(prog)} using 1:2 with lines lw 2 '
-                     'title "restore progress"')
-        script += 'plot ' + ', '.join(plots) + '\n'
+        for n, (title, run) in enumerate(self.lat_plots):
+            files = []
+            for what, rows in (
+                    ('during', run['during']['points']),
+                    ('after', run['after']['points']),
+                    ('progress', [(t, frac * 100)
+                                  for t, frac in run['progress']])):
+                name = self.path(f'plot-{n}-{what}.dat')
+                with open(name, 'w', encoding='ascii') as f:
+                    for t, y in rows:
+                        f.write(f'{t - run["start"]:.3f} {y}\n')
+                files.append(gnuplot_str(name))
+            script += f'''
+set title {gnuplot_str(title)}
+set object 1 rect from 0, graph 0 to {run['time']:.3f}, graph 1 behind \\
+    fillcolor rgb "#e0e8f8" fillstyle solid noborder
+plot {files[0]} using 1:2 with points pt 7 ps 0.4 title "guest, restoring", \\
+     {files[1]} using 1:2 with points pt 7 ps 0.4 title "guest, after", \\
+     {files[2]} using 1:2 axes x1y2 with lines lw 2 title "restore (shaded)"
+'''
         subprocess.run(['gnuplot'], input=script, text=True, check=False)
 
     def cleanup(self):
@@ -431,8 +707,22 @@ def main():
     p.add_argument('--runs', type=int, default=3,
                    help='runs per measurement; medians are reported')
     p.add_argument('--cases',
-                   default='restore,remote,readpath,guestio,state',
+                   default='restore,remote,readpath,guestio,state,qcow2data',
                    help='comma-separated cases to run')
+    p.add_argument('--guestio-size', type=int, default=8192,
+                   help='image size in MiB of guestio and qcow2data, so '
+                        'that a restore lasts at least 3x the fio window '
+                        '(default 8192)')
+    p.add_argument('--guestio-variants', default='local,remote',
+                   help='guestio backups, comma-separated: local (raw), '
+                        'remote (raw over nbdkit, 5 ms per request), '
+                        'iothread (local raw, alloc-track in an iothread), '
+                        'qcow2 (local qcow2); default local,remote')
+    p.add_argument('--guest-window', type=float, default=3,
+                   help='seconds of each guestio fio window (default 3)')
+    p.add_argument('--guest-delay', type=float, default=0.5,
+                   help='seconds from the start of the restore to that of '
+                        'the fio window (default 0.5)')
     p.add_argument('--remote-rate', default='8G',
                    help='nbdkit rate filter cap in bits per second')
     p.add_argument('--fio-runtime', type=int, default=10,
@@ -449,7 +739,6 @@ def main():
 
     bench = Bench(opts)
     try:
-        bench.make_backups()
         for case in opts.cases.split(','):
             getattr(bench, f'case_{case}')()
         bench.report()

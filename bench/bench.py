@@ -97,7 +97,7 @@ class Bench:
                         'guest_window_s': opts.guest_window,
                         'guest_delay_s': opts.guest_delay,
                         'cases': {}}
-        # (title, run) of the last busy run of each guest measurement
+        # (title, run): a busy run of each guest measurement, to plot
         self.lat_plots = []
 
     def path(self, name):

@@ -53,6 +53,8 @@ from blockseries.tools import (BIN, TOP, fio, nbd_uri, nbdkit, opt_value,
 from qemu.qmp import ExecuteError
 
 MiB = 1024 * 1024
+# A state checks the identities of its target and backup
+STATE_IDS = {'file-id': 'bench-target', 'backing-id': 'bench-backup'}
 GiB = 1024 * MiB
 
 
@@ -165,7 +167,8 @@ class Bench:
         target = self.fresh_target()
         node = restore_node(backing, target, direct)
         if state:
-            node.update({'state': state, 'new-state': True})
+            node.update({'state': state, 'new-state': True,
+                         **STATE_IDS})
         drop_caches()
         qsd = StorageDaemon(self.dir, 'qsd')
         try:
@@ -559,7 +562,8 @@ class Bench:
         def node(durable):
             node = restore_node(backing, self.fresh_target(), True, False)
             if durable:
-                node.update({'state': self.fresh_state(), 'new-state': True})
+                node.update({'state': self.fresh_state(), 'new-state': True,
+                         **STATE_IDS})
             return node
 
         results = {d: [self.flushes(lambda: node(d))
@@ -578,7 +582,8 @@ class Bench:
 
         def tracked():
             node = restore_node(backing, self.fresh_target(size), True)
-            node.update({'state': self.fresh_state(), 'new-state': True})
+            node.update({'state': self.fresh_state(), 'new-state': True,
+                         **STATE_IDS})
             return node
 
         def qcow2data():

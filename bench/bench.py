@@ -46,15 +46,14 @@ import subprocess
 import tempfile
 import time
 
-from blockseries.nodes import file_node, image_node, nbd_node, track_node
+from blockseries.nodes import (add_state, file_node, image_node, nbd_node,
+                               track_node)
 from blockseries.qsd import StorageDaemon
 from blockseries.tools import (BIN, TOP, fio, nbd_uri, nbdkit, opt_value,
                                qemu_img)
 from qemu.qmp import ExecuteError
 
 MiB = 1024 * 1024
-# A state checks the identities of its target and backup
-STATE_IDS = {'file-id': 'bench-target', 'backing-id': 'bench-backup'}
 GiB = 1024 * MiB
 
 
@@ -167,8 +166,7 @@ class Bench:
         target = self.fresh_target()
         node = restore_node(backing, target, direct)
         if state:
-            node.update({'state': state, 'new-state': True,
-                         **STATE_IDS})
+            add_state(node, state, True)
         drop_caches()
         qsd = StorageDaemon(self.dir, 'qsd')
         try:
@@ -562,8 +560,7 @@ class Bench:
         def node(durable):
             node = restore_node(backing, self.fresh_target(), True, False)
             if durable:
-                node.update({'state': self.fresh_state(), 'new-state': True,
-                         **STATE_IDS})
+                add_state(node, self.fresh_state(), True)
             return node
 
         results = {d: [self.flushes(lambda: node(d))
@@ -582,8 +579,7 @@ class Bench:
 
         def tracked():
             node = restore_node(backing, self.fresh_target(size), True)
-            node.update({'state': self.fresh_state(), 'new-state': True,
-                         **STATE_IDS})
+            add_state(node, self.fresh_state(), True)
             return node
 
         def qcow2data():

@@ -41,6 +41,15 @@ def track_node(file, backing, state=None, new_state=False,
     node = {'driver': 'alloc-track', 'node-name': node_name,
             'auto-remove': auto_remove, 'file': file, 'backing': backing}
     if state:
-        node['state'] = state
-        node['new-state'] = new_state
+        add_state(node, state, new_state)
+    return node
+
+
+def add_state(node, state, new_state=False):
+    """
+    Give the alloc-track node a state, with the identities of its target
+    and backup that a state requires
+    """
+    node.update({'state': state, 'new-state': new_state,
+                 'file-id': 'target', 'backing-id': 'backup'})
     return node

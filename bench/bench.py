@@ -34,6 +34,11 @@ Cases:
             data file is the target, block-stream into it; restore time,
             the guest inside the restore and flush latency, against
             alloc-track with a durable state
+  completion the guest across the end of a restore from a qcow2 backup
+            that is mostly holes, into a target that hides its holes and
+            zeroes slowly: its worst latency from the job's last moments
+            to alloc-track's drop, against its p99 after, and the drop's
+            time
 """
 
 import argparse
@@ -50,11 +55,14 @@ from blockseries.nodes import (add_state, file_node, image_node, nbd_node,
                                track_node)
 from blockseries.qsd import StorageDaemon
 from blockseries.tools import (BIN, TOP, fio, nbd_uri, nbdkit, opt_value,
-                               qemu_img)
+                               qemu_img, qemu_io)
 from qemu.qmp import ExecuteError
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
+# The completion case looks at the guest from this long before the job's
+# end: its final flush and its drained completion lie within it
+COMPLETION_S = 0.5
 
 
 def drop_caches():
@@ -284,16 +292,16 @@ class Bench:
 
     # The guest inside the restore: the guestio and qcow2data cases
 
-    def guest_fio(self, uri, size, log):
+    def guest_fio(self, uri, size, log, window=None):
         """
         The guest: fio 4 KiB random reads and writes at queue depth 1 for
-        --guest-window seconds.  Its IOPS and latency p50, p99 (ms) of
-        reads and writes together, its window (start, end) from its log of
-        each I/O, stamped with the wall clock at completion, and that
-        log's points (stamp, latency in ms).
+        window seconds (default --guest-window).  Its IOPS and latency
+        p50, p99 (ms) of reads and writes together, its window (start,
+        end) from its log of each I/O, stamped with the wall clock at
+        completion, and that log's points (stamp, latency in ms).
         """
         job = self.fio(uri, 'randrw', '4k', 1,
-                       f'{round(self.opts.guest_window * 1000)}ms',
+                       f'{round((window or self.opts.guest_window) * 1000)}ms',
                        ('--unified_rw_reporting=mixed', '--lat_percentiles=1',
                         f'--write_lat_log={log}', '--log_unix_epoch=1'),
                        size=size)
@@ -625,6 +633,115 @@ class Bench:
         self.record_flushes('qcow2data', 'qcow2 + data file / alloc-track + '
                             'state: ', results[tracked], results[qcow2data])
 
+    # The guest across the job's completion: the completion case
+
+    def completion_run(self, backup, size, window):
+        """
+        One restore of the backup into a target served by nbdkit that
+        hides its holes (noextents) and writes zeroes as data at 500 MB/s
+        (nozero, rate), as a device without fast zeroing would, and that
+        caches little (cache=none).  With a window, a guest runs for that
+        many seconds from the job's start.  The job's span and the drop's,
+        from QEMU's events, and the guest's fio results.
+        """
+        sock = self.path('target.sock')
+        proc = nbdkit(sock, '--filter=noextents', '--filter=nozero',
+                      '--filter=rate', 'file',
+                      f'file={self.fresh_target(size)}', 'cache=none',
+                      'zeromode=emulate', 'rate=4G')
+        qsd = StorageDaemon(self.dir, 'qsd')
+        events = []
+        try:
+            qsd.add(track_node({'driver': 'raw', 'node-name': 'target',
+                                'file': nbd_node(sock)},
+                               image_node(backup, 'qcow2', True,
+                                          read_only=True)))
+            qsd.export('restore', writable=True)
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                guest = window and pool.submit(
+                    self.guest_fio, qsd.uri(), size, self.path('lat'), window)
+                qsd.cmd('block-stream', job_id='restore', device='restore')
+                qsd.wait_job('restore', events=events,
+                             also=('ALLOC_TRACK_AUTO_REMOVE',))
+                while not any(e['event'] == 'ALLOC_TRACK_AUTO_REMOVE'
+                              for e in events):
+                    events.append(qsd.qmp.pull_event(wait=120.0))
+                run = {'guest': guest and guest.result()}
+        finally:
+            qsd.stop()
+            proc.terminate()
+            proc.wait()
+
+        def stamp(name, status=None):
+            for e in events:
+                if e['event'] == name and \
+                   status in (None, e['data'].get('status')):
+                    return e['timestamp']['seconds'] + \
+                        e['timestamp']['microseconds'] / 1e6
+            raise RuntimeError(f'no {name} {status or ""} event: {events}')
+
+        run['start'] = stamp('JOB_STATUS_CHANGE', 'running')
+        run['completed'] = stamp('BLOCK_JOB_COMPLETED')
+        run['removed'] = stamp('ALLOC_TRACK_AUTO_REMOVE')
+        return run
+
+    def case_completion(self):
+        size = self.size
+        print(f'== completion: the guest across the end of a restore of '
+              f'{self.opts.size} MiB, a qcow2 backup three quarters holes, '
+              'into a target that hides its holes and zeroes slowly',
+              flush=True)
+        backup = self.path(f'holes-{self.opts.size}.qcow2')
+        if not os.path.exists(backup):
+            qemu_img('create', '-f', 'qcow2', backup, str(size))
+            qemu_io(backup, [f'write -P 0x5a 0 {size // 4}'], 'qcow2')
+        nums = {k: [] for k in ('restore', 'drop idle', 'drop busy',
+                                'max across', 'p99 after')}
+        inside = 0
+        for _ in range(self.opts.runs):
+            idle = self.completion_run(backup, size, None)
+            nums['restore'].append(idle['completed'] - idle['start'])
+            nums['drop idle'].append(idle['removed'] - idle['completed'])
+            # A busy restore is slower: leave the guest 2 s after the drop
+            window = 3 * (idle['removed'] - idle['start']) + 2
+            busy = self.completion_run(backup, size, window)
+            nums['drop busy'].append(busy['removed'] - busy['completed'])
+            points = busy['guest']['points']
+            # Every I/O of the guest in flight from the job's last
+            # moments (its final flush, its drained completion) to the drop
+            across = [lat for t, lat in points
+                      if t - lat / 1000 < busy['removed'] + 0.25 and
+                      t > busy['completed'] - COMPLETION_S]
+            after = sorted(lat for t, lat in points
+                           if t - lat / 1000 > busy['removed'] + 0.5)
+            started = busy['guest']['start'] < \
+                busy['completed'] - COMPLETION_S
+            if started and len(after) >= 100:
+                inside += 1
+                nums['max across'].append(max(across))
+                nums['p99 after'].append(after[len(after) * 99 // 100])
+
+        def med(key):
+            return statistics.median(nums[key]) if nums[key] else None
+
+        note = (f'completion: the guest ran from {COMPLETION_S} s before '
+                f'the job completed to 100 I/Os past the drop in {inside} '
+                f'of {self.opts.runs} runs')
+        if inside < self.opts.runs:
+            note = 'WARNING: ' + note
+        self.results.setdefault('notes', []).append(note)
+        print('  ' + note, flush=True)
+        self.record('completion', 'guest max latency across the '
+                    'completion and drop / guest p99 after them',
+                    med('p99 after'), nums['p99 after'], med('max across'),
+                    nums['max across'], 'ms')
+        self.record('completion', 'drop (BLOCK_JOB_COMPLETED to '
+                    'ALLOC_TRACK_AUTO_REMOVE) / restore, idle guest',
+                    med('restore'), nums['restore'], med('drop idle'),
+                    nums['drop idle'])
+        self.record('completion', 'drop, busy / idle guest', med('drop idle'),
+                    nums['drop idle'], med('drop busy'), nums['drop busy'])
+
     def report(self):
         os.makedirs(os.path.join(TOP, 'bench', 'results'), exist_ok=True)
         stamp = time.strftime('%Y%m%d-%H%M%S')
@@ -718,7 +835,8 @@ def main():
     p.add_argument('--runs', type=int, default=3,
                    help='runs per measurement; medians are reported')
     p.add_argument('--cases',
-                   default='restore,remote,readpath,guestio,state,qcow2data',
+                   default='restore,remote,readpath,guestio,state,qcow2data,'
+                           'completion',
                    help='comma-separated cases to run')
     p.add_argument('--guestio-size', type=int, default=8192,
                    help='image size in MiB of guestio and qcow2data, so '

@@ -32,7 +32,7 @@ def job_error(qmp, job_id):
 
 
 def wait_job(qmp, job_id, status='concluded', timeout=None, progress=None,
-             interval=0.25, alive=None, events=None):
+             interval=0.25, alive=None, events=None, also=()):
     """
     Wait until the job reaches status ('ready', say), or ends: 'concluded'
     or 'null' (dismissed) end every wait.  Raise JobError if the job
@@ -40,8 +40,9 @@ def wait_job(qmp, job_id, status='concluded', timeout=None, progress=None,
     seconds.  Meanwhile call progress(secs, done, total) every interval
     seconds, and alive(), which says whether the QEMU process runs still:
     a dead one sends no event.  Return the seconds waited.  events: a
-    list to which the job's own events are appended as they are pulled,
-    each with QEMU's timestamp of when it happened.
+    list to which the job's own events, and those named in also, are
+    appended as they are pulled, each with QEMU's timestamp of when it
+    happened.
 
     The events are those that the connection received and no one pulled
     yet, so a job that changed state before the call is still seen.
@@ -69,8 +70,9 @@ def wait_job(qmp, job_id, status='concluded', timeout=None, progress=None,
         except asyncio.TimeoutError:
             continue
         data = event.get('data', {})
-        if events is not None and job_id in (data.get('id'),
-                                             data.get('device')):
+        if events is not None and (event['event'] in also or
+                                   job_id in (data.get('id'),
+                                              data.get('device'))):
             events.append(event)
         if event['event'] == 'BLOCK_JOB_COMPLETED' and \
            data.get('device') == job_id:

@@ -81,6 +81,15 @@ def restore_node(backing, target, direct, auto_remove=True):
                       backing, auto_remove=auto_remove)
 
 
+def event_stamp(events, name, status=None):
+    """QEMU's wall-clock stamp of the first event name (with status)"""
+    for e in events:
+        if e['event'] == name and status in (None, e['data'].get('status')):
+            return e['timestamp']['seconds'] + \
+                e['timestamp']['microseconds'] / 1e6
+    raise RuntimeError(f'no {name} {status or ""} event: {events}')
+
+
 def num(value, unit=''):
     """A measurement for the tables: n/a where there is none"""
     return 'n/a' if value is None else f'{value:.3f} {unit}'.rstrip()
@@ -363,16 +372,8 @@ class Bench:
         finally:
             qsd.stop()
 
-        def stamp(name, status=None):
-            for e in events:
-                if e['event'] == name and \
-                   status in (None, e['data'].get('status')):
-                    return e['timestamp']['seconds'] + \
-                        e['timestamp']['microseconds'] / 1e6
-            raise RuntimeError(f'no {name} {status or ""} event: {events}')
-
-        run['start'] = stamp('JOB_STATUS_CHANGE', 'running')
-        run['end'] = stamp('BLOCK_JOB_COMPLETED')
+        run['start'] = event_stamp(events, 'JOB_STATUS_CHANGE', 'running')
+        run['end'] = event_stamp(events, 'BLOCK_JOB_COMPLETED')
         run['time'] = run['end'] - run['start']
         if guest:
             d = run['during']
@@ -672,17 +673,9 @@ class Bench:
             proc.terminate()
             proc.wait()
 
-        def stamp(name, status=None):
-            for e in events:
-                if e['event'] == name and \
-                   status in (None, e['data'].get('status')):
-                    return e['timestamp']['seconds'] + \
-                        e['timestamp']['microseconds'] / 1e6
-            raise RuntimeError(f'no {name} {status or ""} event: {events}')
-
-        run['start'] = stamp('JOB_STATUS_CHANGE', 'running')
-        run['completed'] = stamp('BLOCK_JOB_COMPLETED')
-        run['removed'] = stamp('ALLOC_TRACK_AUTO_REMOVE')
+        run['start'] = event_stamp(events, 'JOB_STATUS_CHANGE', 'running')
+        run['completed'] = event_stamp(events, 'BLOCK_JOB_COMPLETED')
+        run['removed'] = event_stamp(events, 'ALLOC_TRACK_AUTO_REMOVE')
         return run
 
     def case_completion(self):

@@ -39,6 +39,12 @@ Cases:
             zeroes slowly: its worst latency from the job's last moments
             to alloc-track's drop, against its p99 after, and the drop's
             time
+  mirror    a guest inside blockdev-mirror: fio 4 KiB random reads and
+            writes at queue depth 1 through an NBD export of the source,
+            in a window inside the mirror's first phase (to
+            BLOCK_JOB_READY), and again once the job is cancelled; the
+            time to ready with the guest busy and idle; with mirror's
+            guest-first on and off
 """
 
 import argparse
@@ -330,42 +336,60 @@ class Bench:
                 'end': max((t for t, _ in points), default=None),
                 'points': points}
 
-    def guest_run(self, setup, size, guest, x_perf, iothread=False):
+    def guest_run(self, setup, size, guest, x_perf, iothread=False,
+                  mirror=None):
         """
-        One restore into the node 'restore' that setup() makes, exported
-        over NBD.  With guest, fio's window starts --guest-delay s into
-        the restore, and runs again once the restore is done.  The
-        restore's span is that of the job's events, fio's is from its log:
-        both are wall clock.  None if QEMU refuses x_perf.
+        One job on a node that setup(qsd) adds to the daemon, exported
+        over NBD: block-stream of 'restore' (through alloc-track), or with
+        mirror, blockdev-mirror with those arguments of 'src' into
+        'target', up to BLOCK_JOB_READY, when it is cancelled.  With
+        guest, fio's window starts --guest-delay s into the job, and runs
+        again once the job is gone.  The job's span (to BLOCK_JOB_READY
+        for mirror) is that of its events, fio's is from its log: both
+        are wall clock.  None if QEMU refuses x_perf.
         """
         args = ('--object', 'iothread,id=io0') if iothread else ()
+        cmd, job = ('blockdev-mirror', dict(mirror, target='target')) \
+            if mirror else ('block-stream', {})
+        if x_perf:
+            job['x-perf'] = x_perf
+        node = 'src' if mirror else 'restore'
         qsd = StorageDaemon(self.dir, 'qsd', *args)
         try:
-            qsd.add(setup())
-            qsd.export('restore', writable=True,
+            setup(qsd)
+            qsd.export(node, writable=True,
                        iothread='io0' if iothread else None)
             try:
-                qsd.cmd('block-stream', job_id='s', device='restore',
-                        **({'x-perf': x_perf} if x_perf else {}))
+                qsd.cmd(cmd, job_id='s', device=node, **job)
             except ExecuteError as exc:
                 # A QEMU without the mechanism knows no way to turn it off
                 if 'guest-first' in x_perf and \
                    ('guest-first' in str(exc) or 'unexpected' in str(exc)):
-                    self.results['guest_first_refused'] = str(exc)
+                    self.results.setdefault('guest_first_refused',
+                                            {})[cmd] = str(exc)
                     return None
                 raise
             run = {'progress': []}
+            events = []
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
                 if guest:
                     time.sleep(self.opts.guest_delay)
                     during = pool.submit(self.guest_fio, qsd.uri(), size,
                                          self.path('lat'))
-                events = []
-                qsd.wait_job('s', events=events, progress=lambda _, done,
+                qsd.wait_job('s', status='ready' if mirror else 'concluded',
+                             events=events, progress=lambda _, done,
                              total: run['progress'].append(
                                  (time.time(), done / max(total, 1))))
+                if mirror:
+                    run['guest-first'] = qsd.cmd('query-block-jobs')[0].get(
+                        'guest-first')
                 if guest:
                     run['during'] = during.result()
+            if mirror:
+                # Once ready, cancelling completes without a pivot: the
+                # guest stays on the source, without mirror_top
+                qsd.cmd('block-job-cancel', device='s')
+                qsd.wait_job('s', events=events)
             if guest:
                 run['after'] = self.guest_fio(qsd.uri(), size,
                                               self.path('lat'))
@@ -373,7 +397,8 @@ class Bench:
             qsd.stop()
 
         run['start'] = event_stamp(events, 'JOB_STATUS_CHANGE', 'running')
-        run['end'] = event_stamp(events, 'BLOCK_JOB_COMPLETED')
+        run['end'] = event_stamp(events, 'BLOCK_JOB_READY' if mirror
+                                 else 'BLOCK_JOB_COMPLETED')
         run['time'] = run['end'] - run['start']
         if guest:
             d = run['during']
@@ -381,68 +406,96 @@ class Bench:
                 run['start'] < d['start'] and d['end'] < run['end']
         return run
 
-    def guestio(self, case, label, setup, size, convert, rtt,
-                iothread=False):
+    def guest_runs(self, setup, size, iothread=False, mirror=None):
         """
-        The guest inside restores into setup()'s node, with block-stream's
-        guest-first on (QEMU's default) and off: each run restores once
-        with an idle guest, once with a busy one, for each in turn, so
-        that a change in the machine's load hits both alike.  convert: the
-        median and runs of qemu-img convert of the same backup; rtt: the
-        backup's round trip, p50 and p99.  Returns, for 'on' and 'off',
-        the runs' numbers, or None where QEMU refused guest-first.
+        guest_run() of each job, with guest-first on (QEMU's default) and
+        off: each run has the job once with an idle guest, once with a
+        busy one, for each in turn, so that a change in the machine's load
+        hits both alike.  For 'on' and 'off', the list of (idle, busy)
+        runs; none where QEMU refused guest-first.
         """
+        cmd = 'blockdev-mirror' if mirror else 'block-stream'
         all_runs = {'on': [], 'off': []}
         for _ in range(self.opts.runs):
             for mech, runs in all_runs.items():
-                x_perf = json.loads(self.opts.x_perf or '{}')
+                # --x-perf is block-stream's
+                x_perf = {} if mirror else json.loads(self.opts.x_perf or
+                                                      '{}')
                 if mech == 'off':
-                    if 'guest_first_refused' in self.results:
+                    if cmd in self.results.get('guest_first_refused', {}):
                         continue
                     x_perf['guest-first'] = False
-                idle = self.guest_run(setup, size, False, x_perf, iothread)
+                idle = self.guest_run(setup, size, False, x_perf, iothread,
+                                      mirror)
                 busy = idle and self.guest_run(setup, size, True, x_perf,
-                                               iothread)
+                                               iothread, mirror)
                 if busy:
                     runs.append((idle, busy))
+        return all_runs
+
+    def guest_nums(self, case, name, runs, job):
+        """
+        The numbers of guest_runs()' runs of one setting: job's time idle
+        and busy, the guest's IOPS, p50, p99 during and after it; and the
+        name to record them under, marked INVALID where a window did not
+        lie inside the job.  Notes that, plots the run of the median p99.
+        Without runs, records n/a, and the numbers are None.
+        """
+        if not runs:
+            self.record(case, f'{name}: n/a, QEMU refused guest-first',
+                        None, [], None, [], '')
+            return name, None
+        nums = {'idle': [i['time'] for i, _ in runs],
+                'busy': [b['time'] for _, b in runs]}
+        for when in ('during', 'after'):
+            for key in ('iops', 'p50', 'p99'):
+                nums[f'{key} {when}'] = [b[when][key] for _, b in runs
+                                         if b[when][key] is not None]
+        inside = sum(b['inside'] for _, b in runs)
+        span = statistics.median(nums['busy']) / self.opts.guest_window
+        note = (f'{case}, {name}: the fio window lay inside the {job} in '
+                f'{inside} of {len(runs)} runs; the busy {job} lasted '
+                f'{span:.1f}x the window')
+        if inside < len(runs):
+            name += f' [INVALID: window not inside the {job}]'
+            note = 'WARNING: ' + note
+        if span < 3:
+            note += ' (WARNING: less than 3x: grow --guestio-size)'
+        self.results.setdefault('notes', []).append(note)
+        print('  ' + note, flush=True)
+        # The run of the median p99 during the job
+        runs.sort(key=lambda r: r[1]['during']['p99'] or 0)
+        self.lat_plots.append((f'{case}: {name}, the run of median p99',
+                               runs[len(runs) // 2][1]))
+        return name, nums
+
+    def guestio(self, case, label, setup, size, convert, rtt,
+                iothread=False):
+        """
+        The guest inside restores into setup()'s node, with
+        block-stream's guest-first on and off (see guest_runs()).
+        convert: the median and runs of qemu-img convert of the same
+        backup; rtt: the backup's round trip, p50 and p99.  Returns, for
+        'on' and 'off', the runs' numbers, or None where QEMU refused
+        guest-first.
+        """
         out = {}
-        for mech, runs in all_runs.items():
-            name = f'{label}, guest-first {mech}'
-            nums = {
-                'idle': [i['time'] for i, _ in runs],
-                'busy': [b['time'] for _, b in runs],
-                'bound': [rtt[0] + 2 * b['after']['p99'] for _, b in runs
-                          if b['after']['p99']]}
-            for when in ('during', 'after'):
-                for key in ('iops', 'p50', 'p99'):
-                    nums[f'{key} {when}'] = [b[when][key] for _, b in runs
-                                             if b[when][key] is not None]
-            out[mech] = nums if runs else None
-            if not runs:
-                self.record(case, f'{name}: n/a, QEMU refused guest-first',
-                            None, [], None, [], '')
-                continue
-            inside = sum(b['inside'] for _, b in runs)
-            span = statistics.median(nums['busy']) / \
-                self.opts.guest_window
-            note = (f'{case}, {name}: the fio window lay inside the '
-                    f'restore in {inside} of {len(runs)} runs; the busy '
-                    f'restore lasted {span:.1f}x the window')
-            if inside < len(runs):
-                name += ' [INVALID: window not inside the restore]'
-                note = 'WARNING: ' + note
-            if span < 3:
-                note += ' (WARNING: less than 3x: grow --guestio-size)'
-            self.results.setdefault('notes', []).append(note)
-            print('  ' + note, flush=True)
-            # The run of the median p99 during the restore
-            runs.sort(key=lambda r: r[1]['during']['p99'] or 0)
-            self.lat_plots.append((f'{case}: {name}, the run of median p99',
-                                   runs[len(runs) // 2][1]))
-            self.record_guest(case, name, nums, convert)
+        for mech, runs in self.guest_runs(lambda qsd: qsd.add(setup()),
+                                          size, iothread).items():
+            name, nums = self.guest_nums(
+                case, f'{label}, guest-first {mech}', runs, 'restore')
+            out[mech] = nums
+            if nums:
+                nums['bound'] = [rtt[0] + 2 * b['after']['p99']
+                                 for _, b in runs if b['after']['p99']]
+                self.record_guest(case, name, nums, 'restore time', convert)
         return out
 
-    def record_guest(self, case, name, nums, convert):
+    def record_guest(self, case, name, nums, time_name, convert=None):
+        """
+        guest_nums()' numbers; with convert (guestio's), the guest's p99
+        against its bound and the idle restore against qemu-img convert
+        """
         def med(key):
             return statistics.median(nums[key]) if nums[key] else None
 
@@ -453,14 +506,16 @@ class Bench:
                         med(f'{key} after'), nums[f'{key} after'],
                         med(f'{key} during'), nums[f'{key} during'], unit,
                         unit != 'IOPS')
-        self.record(case, f'{name}: guest p99 during / (source RTT p50 + '
-                    '2 x p99 after)', med('bound'), nums['bound'],
-                    med('p99 during'), nums['p99 during'], 'ms')
-        self.record(case, f'{name}: restore time, busy / idle guest',
+        if convert:
+            self.record(case, f'{name}: guest p99 during / (source RTT p50 '
+                        '+ 2 x p99 after)', med('bound'), nums['bound'],
+                        med('p99 during'), nums['p99 during'], 'ms')
+        self.record(case, f'{name}: {time_name}, busy / idle guest',
                     med('idle'), nums['idle'], med('busy'), nums['busy'])
-        self.record(case, f'{name}: restore time, idle guest / qemu-img '
-                    'convert', convert[0], convert[1], med('idle'),
-                    nums['idle'])
+        if convert:
+            self.record(case, f'{name}: {time_name}, idle guest / qemu-img '
+                        'convert', convert[0], convert[1], med('idle'),
+                        nums['idle'])
 
     def source_rtt(self, case, label, backing, size):
         """
@@ -735,6 +790,75 @@ class Bench:
         self.record('completion', 'drop, busy / idle guest', med('drop idle'),
                     nums['drop idle'], med('drop busy'), nums['drop busy'])
 
+    # The guest inside a mirror: the mirror case
+
+    def mark_all(self, qsd, node, size):
+        """
+        A dirty bitmap 'all' on node, marking all of it: merged from the
+        persistent bitmap of a qcow2 image that writes of zeroes over the
+        whole image marked (no data written, so made in a moment)
+        """
+        mark = self.path(f'mark-{size}.qcow2')
+        if not os.path.exists(mark):
+            qemu_img('create', '-f', 'qcow2', mark, str(size))
+            qemu_img('bitmap', '--add', mark, 'all')
+            qemu_io(mark, [f'write -z {off} {min(GiB, size - off)}'
+                           for off in range(0, size, GiB)], 'qcow2')
+        qsd.add(image_node(mark, 'qcow2', node_name='mark', read_only=True))
+        qsd.cmd('block-dirty-bitmap-add', {'node': node, 'name': 'all'})
+        qsd.cmd('block-dirty-bitmap-merge', node=node, target='all',
+                bitmaps=[{'node': 'mark', 'name': 'all'}])
+        qsd.cmd('blockdev-del', node_name='mark')
+
+    def case_mirror(self):
+        size_mib = self.opts.guestio_size
+        size = size_mib * MiB
+        print(f'== mirror: fio 4k randrw QD1 through NBD while '
+              f'blockdev-mirror copies {size_mib} MiB '
+              f'({self.opts.guest_window} s window), and after it',
+              flush=True)
+        # The guest writes into guestio's backup: its bytes change, not
+        # what any case measures of it (fully allocated, random)
+        src = self.backup('raw', size_mib)
+        for variant in self.opts.mirror_variants.split(','):
+            label = {'local': 'local raw', 'iothread': 'local raw, iothread',
+                     'bitmap': 'local raw, sync=bitmap'}[variant]
+            mirror = {'sync': 'full'}
+            if variant == 'bitmap':
+                mirror = {'sync': 'bitmap', 'bitmap': 'all',
+                          'bitmap-mode': 'never'}
+
+            def setup(qsd, bitmap=variant == 'bitmap'):
+                qsd.add(image_node(src, direct=True, node_name='src'))
+                qsd.add(image_node(self.fresh_target(size), direct=True,
+                                   node_name='target'))
+                if bitmap:
+                    self.mark_all(qsd, 'src', size)
+
+            idle = {}
+            for mech, runs in self.guest_runs(setup, size,
+                                              variant == 'iothread',
+                                              mirror).items():
+                name, nums = self.guest_nums(
+                    'mirror', f'{label}, guest-first {mech}', runs,
+                    'first phase')
+                if nums:
+                    idle[mech] = nums['idle']
+                    self.record_guest('mirror', name, nums, 'time to ready')
+                    info = [b['guest-first'] for _, b in runs]
+                    note = (f'mirror, {name}: guest-first in '
+                            'query-block-jobs at ready, busy guest: ' +
+                            '; '.join(f'enabled {i["enabled"]}, cuts '
+                                      f'{i["cuts"]}' if i else 'absent'
+                                      for i in info))
+                    self.results['notes'].append(note)
+                    print('  ' + note, flush=True)
+            on, off = idle.get('on', []), idle.get('off', [])
+            self.record('mirror', f'{label}: time to ready, idle guest, '
+                        'guest-first on / off',
+                        statistics.median(off) if off else None, off,
+                        statistics.median(on) if on else None, on)
+
     def report(self):
         os.makedirs(os.path.join(TOP, 'bench', 'results'), exist_ok=True)
         stamp = time.strftime('%Y%m%d-%H%M%S')
@@ -743,7 +867,8 @@ class Bench:
             json.dump(self.results, f, indent=2)
         guest = ''
         if self.lat_plots:
-            guest = (f' (guestio, qcow2data: {self.opts.guestio_size} MiB, '
+            guest = (f' (guestio, qcow2data, mirror: '
+                     f'{self.opts.guestio_size} MiB, '
                      f'fio window {self.opts.guest_window} s)')
         lines = [f'# Live-restore benchmark, {stamp}', '',
                  f'{self.opts.size} MiB{guest}, median of {self.opts.runs} '
@@ -763,9 +888,9 @@ class Bench:
                              f'{num(e["value"], e["unit"])} | '
                              f'{num(e["ratio"])} |')
         notes = self.results.get('notes', [])
-        if 'guest_first_refused' in self.results:
-            notes.append('guest-first off: n/a, QEMU refused it: ' +
-                         self.results['guest_first_refused'])
+        for cmd, err in self.results.get('guest_first_refused', {}).items():
+            notes.append(f'{cmd} guest-first off: n/a, QEMU refused it: '
+                         f'{err}')
         if notes:
             lines += [''] + [f'- {n}' for n in notes]
         with open(base + '.md', 'w', encoding='utf-8') as f:
@@ -775,17 +900,17 @@ class Bench:
         print(f'\nResults: {base}.json, .md, .png')
 
     def plot(self, png):
-        """The guest's latency over each restore, one panel each"""
+        """The guest's latency over each job, one panel each"""
         if not self.lat_plots or not shutil.which('gnuplot'):
             return
         script = f'''
 set terminal png size 900,{320 * len(self.lat_plots)}
 set output {gnuplot_str(png)}
 set multiplot layout {len(self.lat_plots)},1
-set xlabel "seconds from the start of the restore"
+set xlabel "seconds from the start of the job"
 set ylabel "guest I/O latency (ms)"
 set logscale y
-set y2label "restore progress (%)"
+set y2label "job progress (%)"
 set y2range [0:100]
 set y2tics
 set ytics nomirror
@@ -809,9 +934,9 @@ set key tmargin horizontal
 set title {gnuplot_str(title)}
 set object 1 rect from 0, graph 0 to {run['time']:.3f}, graph 1 behind \\
     fillcolor rgb "#e0e8f8" fillstyle solid noborder
-plot {files[0]} using 1:2 with points pt 7 ps 0.4 title "guest, restoring", \\
+plot {files[0]} using 1:2 with points pt 7 ps 0.4 title "guest, in the job", \\
      {files[1]} using 1:2 with points pt 7 ps 0.4 title "guest, after", \\
-     {files[2]} using 1:2 axes x1y2 with lines lw 2 title "restore (shaded)"
+     {files[2]} using 1:2 axes x1y2 with lines lw 2 title "job (shaded)"
 '''
         subprocess.run(['gnuplot'], input=script, text=True, check=False)
 
@@ -829,21 +954,28 @@ def main():
                    help='runs per measurement; medians are reported')
     p.add_argument('--cases',
                    default='restore,remote,readpath,guestio,state,qcow2data,'
-                           'completion',
+                           'completion,mirror',
                    help='comma-separated cases to run')
     p.add_argument('--guestio-size', type=int, default=8192,
-                   help='image size in MiB of guestio and qcow2data, so '
-                        'that a restore lasts at least 3x the fio window '
+                   help='image size in MiB of guestio, qcow2data and '
+                        'mirror, so that a job lasts at least 3x the fio '
+                        'window '
                         '(default 8192)')
     p.add_argument('--guestio-variants', default='local,remote',
                    help='guestio backups, comma-separated: local (raw), '
                         'remote (raw over nbdkit, 5 ms per request), '
                         'iothread (local raw, alloc-track in an iothread), '
                         'qcow2 (local qcow2); default local,remote')
+    p.add_argument('--mirror-variants', default='local,iothread',
+                   help='mirror sources, comma-separated: local (raw), '
+                        'iothread (local raw and its export in an '
+                        'iothread), bitmap (local raw, sync=bitmap with a '
+                        'bitmap of the whole disk); default local,iothread')
     p.add_argument('--guest-window', type=float, default=3,
-                   help='seconds of each guestio fio window (default 3)')
+                   help='seconds of each guestio and mirror fio window '
+                        '(default 3)')
     p.add_argument('--guest-delay', type=float, default=0.5,
-                   help='seconds from the start of the restore to that of '
+                   help='seconds from the start of the job to that of '
                         'the fio window (default 0.5)')
     p.add_argument('--remote-rate', default='8G',
                    help='nbdkit rate filter cap in bits per second')

@@ -45,6 +45,12 @@ Cases:
             BLOCK_JOB_READY), and again once the job is cancelled; the
             time to ready with the guest busy and idle; with mirror's
             guest-first on and off
+  backup    a guest inside blockdev-backup to a slow target (nbdkit with
+            a delay per write and a rate cap): fio 32 KiB random writes
+            at queue depth 8 through an NBD export of the disk, in a
+            window inside the backup and again after it; the backup's
+            time, busy and idle, and against qemu-img convert; with
+            guest-first on and off, and upstream's fleecing by hand
 """
 
 import argparse
@@ -307,15 +313,17 @@ class Bench:
 
     # The guest inside the restore: the guestio and qcow2data cases
 
-    def guest_fio(self, uri, size, log, window=None):
+    def guest_fio(self, uri, size, log, window=None, rw='randrw', bs='4k',
+                  iodepth=1):
         """
-        The guest: fio 4 KiB random reads and writes at queue depth 1 for
-        window seconds (default --guest-window).  Its IOPS and latency
-        p50, p99 (ms) of reads and writes together, its window (start,
-        end) from its log of each I/O, stamped with the wall clock at
-        completion, and that log's points (stamp, latency in ms).
+        The guest: fio 4 KiB random reads and writes at queue depth 1 (or
+        rw, bs, iodepth) for window seconds (default --guest-window).  Its
+        IOPS and latency p50, p99 (ms) of reads and writes together, its
+        window (start, end) from its log of each I/O, stamped with the
+        wall clock at completion, and that log's points (stamp, latency in
+        ms).
         """
-        job = self.fio(uri, 'randrw', '4k', 1,
+        job = self.fio(uri, rw, bs, iodepth,
                        f'{round((window or self.opts.guest_window) * 1000)}ms',
                        ('--unified_rw_reporting=mixed', '--lat_percentiles=1',
                         f'--write_lat_log={log}', '--log_unix_epoch=1'),
@@ -859,6 +867,141 @@ class Bench:
                         statistics.median(off) if off else None, off,
                         statistics.median(on) if on else None, on)
 
+    def backup_run(self, disk, size, mode, guest):
+        """
+        One blockdev-backup sync=full of disk to a target behind nbdkit
+        (--backup-delay per write, --backup-rate), exported over NBD to the
+        guest: mode 'on' and 'off' (guest-first), or 'fleecing': upstream's
+        fleecing by hand, copy-before-write into a local qcow2 image and
+        snapshot-access, the backup from that.  With guest, fio 32 KiB
+        random writes at queue depth 8 in a window --guest-delay s into
+        the job, and again once it is done, with nothing else running.
+        """
+        target = self.fresh_target(size)
+        sock = self.path('backup-target.sock')
+        kit = nbdkit(sock, '--filter=delay', '--filter=rate', 'file',
+                     f'file={target}', f'wdelay={self.opts.backup_delay}',
+                     f'rate={self.opts.backup_rate}')
+        qsd = StorageDaemon(self.dir, 'qsd')
+        run = {'progress': []}
+        events = []
+        fio_args = {'rw': 'randwrite', 'bs': '32k', 'iodepth': 8}
+        try:
+            qsd.add(image_node(disk, direct=True, node_name='src'))
+            qsd.add(dict(nbd_node(sock), **{'node-name': 'target'}))
+            device = 'src'
+            if mode == 'fleecing':
+                fleece = self.path('fleece.qcow2')
+                qemu_img('create', '-f', 'qcow2', fleece, str(size))
+                qsd.add(image_node(fleece, 'qcow2', node_name='fleece'))
+                qsd.add({'driver': 'copy-before-write', 'node-name': 'cbw',
+                         'file': 'src', 'target': 'fleece'})
+                qsd.add({'driver': 'snapshot-access', 'node-name': 'access',
+                         'file': 'cbw'})
+                device = 'access'
+            qsd.export('cbw' if mode == 'fleecing' else 'src',
+                       writable=True)
+            job = {'job_id': 'b', 'device': device, 'target': 'target',
+                   'sync': 'full'}
+            if mode == 'off':
+                job['x_perf'] = {'guest-first': False}
+            try:
+                qsd.cmd('blockdev-backup', **job)
+            except ExecuteError as exc:
+                if mode == 'off':
+                    self.results.setdefault('guest_first_refused',
+                                            {})['blockdev-backup'] = str(exc)
+                    return None
+                raise
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                if guest:
+                    time.sleep(self.opts.guest_delay)
+                    during = pool.submit(self.guest_fio, qsd.uri(), size,
+                                         self.path('lat'), **fio_args)
+                qsd.wait_job('b', events=events, progress=lambda _, done,
+                             total: run['progress'].append(
+                                 (time.time(), done / max(total, 1))))
+                if guest:
+                    run['during'] = during.result()
+            if guest:
+                run['after'] = self.guest_fio(qsd.uri(), size,
+                                              self.path('lat'), **fio_args)
+        finally:
+            qsd.stop()
+            kit.terminate()
+            kit.wait()
+        run['start'] = event_stamp(events, 'JOB_STATUS_CHANGE', 'running')
+        run['end'] = event_stamp(events, 'BLOCK_JOB_COMPLETED')
+        run['time'] = run['end'] - run['start']
+        if guest:
+            d = run['during']
+            run['inside'] = d['start'] is not None and \
+                run['start'] < d['start'] and d['end'] < run['end']
+        return run
+
+    def case_backup(self):
+        size_mib = self.opts.backup_size
+        size = size_mib * MiB
+        label = (f'target {self.opts.backup_rate} bit/s, '
+                 f'{self.opts.backup_delay} per write')
+        print(f'== backup: fio 32k randwrite QD8 through NBD while '
+              f'blockdev-backup copies {size_mib} MiB to nbdkit ({label}), '
+              f'and after it', flush=True)
+        disk = self.backup('raw', size_mib)
+        runs = {'on': [], 'off': [], 'fleecing': []}
+        for _ in range(self.opts.runs):
+            for mode, mode_runs in runs.items():
+                if mode == 'off' and 'blockdev-backup' in \
+                        self.results.get('guest_first_refused', {}):
+                    continue
+                idle = self.backup_run(disk, size, mode, False)
+                busy = idle and self.backup_run(disk, size, mode, True)
+                if busy:
+                    mode_runs.append((idle, busy))
+        # Fleecing's filter stays in the graph after the backup, and goes
+        # on copying before writes: its guest is compared with the 'on'
+        # run's after the backup, which has no filter left
+        for (_, busy), (_, ref) in zip(runs['fleecing'], runs['on']):
+            busy['after'] = ref['after']
+        for mode, mode_runs in runs.items():
+            name = {'on': 'guest-first on', 'off': 'guest-first off',
+                    'fleecing': 'fleecing by hand'}[mode]
+            name, nums = self.guest_nums('backup', f'{label}, {name}',
+                                         mode_runs, 'backup')
+            if nums:
+                self.record_guest('backup', name, nums, 'backup time')
+        # The backup's own speed: against guest-first off, and against
+        # qemu-img convert of the same disk to the same target
+        idle = {mode: [i['time'] for i, _ in r] for mode, r in runs.items()}
+
+        def med(times):
+            return statistics.median(times) if times else None
+
+        self.record('backup', f'{label}: backup time, idle guest, '
+                    'guest-first on / off', med(idle['off']), idle['off'],
+                    med(idle['on']), idle['on'])
+
+        def convert():
+            target = self.fresh_target(size)
+            sock = self.path('backup-target.sock')
+            kit = nbdkit(sock, '--filter=delay', '--filter=rate', 'file',
+                         f'file={target}',
+                         f'wdelay={self.opts.backup_delay}',
+                         f'rate={self.opts.backup_rate}')
+            try:
+                start = time.time()
+                qemu_img('convert', '-n', '-W', '-T', 'none', '-f', 'raw',
+                         disk, '-O', 'raw', nbd_uri(sock))
+                return time.time() - start
+            finally:
+                kit.terminate()
+                kit.wait()
+
+        ref, ref_t = self.median(convert)
+        self.record('backup', f'{label}: backup time, idle guest, '
+                    'guest-first on / qemu-img convert -W', ref, ref_t,
+                    med(idle['on']), idle['on'])
+
     def report(self):
         os.makedirs(os.path.join(TOP, 'bench', 'results'), exist_ok=True)
         stamp = time.strftime('%Y%m%d-%H%M%S')
@@ -954,7 +1097,7 @@ def main():
                    help='runs per measurement; medians are reported')
     p.add_argument('--cases',
                    default='restore,remote,readpath,guestio,state,qcow2data,'
-                           'completion,mirror',
+                           'completion,mirror,backup',
                    help='comma-separated cases to run')
     p.add_argument('--guestio-size', type=int, default=8192,
                    help='image size in MiB of guestio, qcow2data and '
@@ -971,6 +1114,15 @@ def main():
                         'iothread (local raw and its export in an '
                         'iothread), bitmap (local raw, sync=bitmap with a '
                         'bitmap of the whole disk); default local,iothread')
+    p.add_argument('--backup-size', type=int, default=1024,
+                   help='disk size in MiB of the backup case (default '
+                        '1024)')
+    p.add_argument('--backup-rate', default='320M',
+                   help="the backup case's target: nbdkit rate filter cap "
+                        'in bits per second (default 320M: 40 MB/s)')
+    p.add_argument('--backup-delay', default='2ms',
+                   help="the backup case's target: nbdkit delay per write "
+                        '(default 2ms)')
     p.add_argument('--guest-window', type=float, default=3,
                    help='seconds of each guestio and mirror fio window '
                         '(default 3)')

@@ -102,6 +102,21 @@ def event_stamp(events, name, status=None):
     raise RuntimeError(f'no {name} {status or ""} event: {events}')
 
 
+def job_span(run, events, end_event):
+    """
+    The job's span in run, from its events: start, end, time; and with a
+    guest, whether its window ('during') lay inside
+    """
+    run['start'] = event_stamp(events, 'JOB_STATUS_CHANGE', 'running')
+    run['end'] = event_stamp(events, end_event)
+    run['time'] = run['end'] - run['start']
+    if 'during' in run:
+        d = run['during']
+        run['inside'] = d['start'] is not None and \
+            run['start'] < d['start'] and d['end'] < run['end']
+    return run
+
+
 def num(value, unit=''):
     """A measurement for the tables: n/a where there is none"""
     return 'n/a' if value is None else f'{value:.3f} {unit}'.rstrip()
@@ -404,15 +419,8 @@ class Bench:
         finally:
             qsd.stop()
 
-        run['start'] = event_stamp(events, 'JOB_STATUS_CHANGE', 'running')
-        run['end'] = event_stamp(events, 'BLOCK_JOB_READY' if mirror
-                                 else 'BLOCK_JOB_COMPLETED')
-        run['time'] = run['end'] - run['start']
-        if guest:
-            d = run['during']
-            run['inside'] = d['start'] is not None and \
-                run['start'] < d['start'] and d['end'] < run['end']
-        return run
+        return job_span(run, events, 'BLOCK_JOB_READY' if mirror
+                        else 'BLOCK_JOB_COMPLETED')
 
     def guest_runs(self, setup, size, iothread=False, mirror=None):
         """
@@ -867,6 +875,15 @@ class Bench:
                         statistics.median(off) if off else None, off,
                         statistics.median(on) if on else None, on)
 
+    def backup_target(self, size):
+        """An empty target behind nbdkit, slow as --backup-* say"""
+        sock = self.path('backup-target.sock')
+        kit = nbdkit(sock, '--filter=delay', '--filter=rate', 'file',
+                     f'file={self.fresh_target(size)}',
+                     f'wdelay={self.opts.backup_delay}',
+                     f'rate={self.opts.backup_rate}')
+        return kit, sock
+
     def backup_run(self, disk, size, mode, guest):
         """
         One blockdev-backup sync=full of disk to a target behind nbdkit
@@ -877,11 +894,7 @@ class Bench:
         random writes at queue depth 8 in a window --guest-delay s into
         the job, and again once it is done, with nothing else running.
         """
-        target = self.fresh_target(size)
-        sock = self.path('backup-target.sock')
-        kit = nbdkit(sock, '--filter=delay', '--filter=rate', 'file',
-                     f'file={target}', f'wdelay={self.opts.backup_delay}',
-                     f'rate={self.opts.backup_rate}')
+        kit, sock = self.backup_target(size)
         qsd = StorageDaemon(self.dir, 'qsd')
         run = {'progress': []}
         events = []
@@ -930,14 +943,7 @@ class Bench:
             qsd.stop()
             kit.terminate()
             kit.wait()
-        run['start'] = event_stamp(events, 'JOB_STATUS_CHANGE', 'running')
-        run['end'] = event_stamp(events, 'BLOCK_JOB_COMPLETED')
-        run['time'] = run['end'] - run['start']
-        if guest:
-            d = run['during']
-            run['inside'] = d['start'] is not None and \
-                run['start'] < d['start'] and d['end'] < run['end']
-        return run
+        return job_span(run, events, 'BLOCK_JOB_COMPLETED')
 
     def case_backup(self):
         size_mib = self.opts.backup_size
@@ -982,12 +988,7 @@ class Bench:
                     med(idle['on']), idle['on'])
 
         def convert():
-            target = self.fresh_target(size)
-            sock = self.path('backup-target.sock')
-            kit = nbdkit(sock, '--filter=delay', '--filter=rate', 'file',
-                         f'file={target}',
-                         f'wdelay={self.opts.backup_delay}',
-                         f'rate={self.opts.backup_rate}')
+            kit, sock = self.backup_target(size)
             try:
                 start = time.time()
                 qemu_img('convert', '-n', '-W', '-T', 'none', '-f', 'raw',

@@ -51,6 +51,11 @@ Cases:
             window inside the backup and again after it; the backup's
             time, busy and idle, and against qemu-img convert; with
             guest-first on and off, and upstream's fleecing by hand
+  rbd       a restore of a local raw backup into an RBD image, against
+            qemu-img convert -W -m 16 of the same backup into one; and
+            the guest inside that restore, as guestio measures it.  On
+            the Ceph cluster CEPH_CONF names, or else on a throwaway one
+            (scripts/ceph-cluster.sh)
 """
 
 import argparse
@@ -63,8 +68,9 @@ import subprocess
 import tempfile
 import time
 
+from blockseries import ceph
 from blockseries.nodes import (add_state, file_node, image_node, nbd_node,
-                               track_node)
+                               rbd_node, track_node)
 from blockseries.qsd import StorageDaemon
 from blockseries.tools import (BIN, TOP, fio, nbd_uri, nbdkit, opt_value,
                                qemu_img, qemu_io)
@@ -206,9 +212,10 @@ class Bench:
         qemu_img('convert', '-n', *cache, *src_args, '-O', 'raw', target)
         return time.monotonic() - start
 
-    def restore(self, backing, direct, state=None):
-        target = self.fresh_target()
-        node = restore_node(backing, target, direct)
+    def restore(self, backing, direct, state=None, target=None):
+        """The time of a restore into target (a node), or a raw file"""
+        node = track_node(target, backing) if target else \
+            restore_node(backing, self.fresh_target(), direct)
         if state:
             add_state(node, state, True)
         drop_caches()
@@ -596,6 +603,45 @@ class Bench:
                                                   read_only=True),
                                 ['-f', fmt, src], True, size,
                                 variant == 'iothread')
+
+    def fresh_rbd(self, conf, size):
+        """A new, empty RBD image of size in place of the last one"""
+        try:
+            ceph.remove(conf, 'bench-target')
+        except subprocess.CalledProcessError:
+            pass
+        ceph.create(conf, 'bench-target', size)
+        return 'bench-target'
+
+    def case_rbd(self):
+        size_mib = self.opts.rbd_size
+        size = size_mib * MiB
+        print(f'== rbd: restore of {size_mib} MiB into an RBD image vs '
+              'qemu-img convert -W -m 16, and a guest inside it', flush=True)
+        src = self.backup('raw', size_mib)
+        backing = image_node(src, 'raw', True, read_only=True)
+        with ceph.cluster(self.dir) as conf:
+            def convert():
+                target = ceph.filename(conf, self.fresh_rbd(conf, size))
+                drop_caches()
+                start = time.monotonic()
+                qemu_img('convert', '-n', '-W', '-m', '16', '-T', 'none',
+                         '-f', 'raw', src, '-O', 'raw', target)
+                return time.monotonic() - start
+
+            def target():
+                return rbd_node(conf, self.fresh_rbd(conf, size),
+                                node_name='target')
+
+            ref = self.median(convert)
+            val = self.median(lambda: self.restore(backing, True,
+                                                   target=target()))
+            self.record('rbd', 'local raw backup: restore / qemu-img '
+                        'convert -W -m 16', *ref, *val)
+            rtt = self.source_rtt('rbd', 'local raw', backing, size)
+            self.guestio('rbd', 'local raw into rbd',
+                         lambda: track_node(target(), backing), size, ref,
+                         rtt)
 
     def fresh_state(self):
         state = self.path('state.img')
@@ -1103,7 +1149,7 @@ def main():
                    help='runs per measurement; medians are reported')
     p.add_argument('--cases',
                    default='restore,remote,readpath,guestio,state,qcow2data,'
-                           'completion,mirror,backup',
+                           'completion,mirror,backup,rbd',
                    help='comma-separated cases to run')
     p.add_argument('--guestio-size', type=int, default=8192,
                    help='image size in MiB of guestio, qcow2data and '
@@ -1120,6 +1166,8 @@ def main():
                         'iothread (local raw and its export in an '
                         'iothread), bitmap (local raw, sync=bitmap with a '
                         'bitmap of the whole disk); default local,iothread')
+    p.add_argument('--rbd-size', type=int, default=4096,
+                   help='image size in MiB of the rbd case (default 4096)')
     p.add_argument('--backup-size', type=int, default=1024,
                    help='disk size in MiB of the backup case (default '
                         '1024)')

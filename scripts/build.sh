@@ -28,6 +28,7 @@ FLAGS=(
     --enable-linux-io-uring
     --enable-zstd
     --enable-gnutls
+    --enable-rbd
     --disable-download
     --disable-werror
     --disable-install-blobs

@@ -37,6 +37,8 @@ export QEMU_BUILD=$B
 die() { echo "check: $*" >&2; exit 1; }
 [ -x "$B/tests/qemu-iotests/check" ] || die "$B is not built: run 'make'"
 
+# A cluster that a killed run left behind
+scripts/ceph-cluster.sh stop "$OUT/ceph"
 rm -rf "$OUT"
 mkdir -p "$OUT/failures" "$OUT/scratch"
 log=$OUT/log
@@ -86,6 +88,25 @@ list_for() {
 
 nbd_tests=$(grep -v -e '^#' -e '^[[:space:]]*$' "$LIST" | sed 's/skip:.*//' |
             awk '/ nbd( |$)/ {print $1}')
+
+# Tests with the token ceph get a throwaway cluster, unless CEPH_CONF names
+# one; it is stopped when this script exits, however it exits.  Without a
+# cluster they report themselves not run, and are counted as skipped.
+need_ceph=
+for t in $(grep -v -e '^#' -e '^[[:space:]]*$' "$LIST" | sed 's/skip:.*//' |
+           awk '/ ceph( |$)/ {print $1}'); do
+    selected "$t" && need_ceph=1
+done
+if [ -n "$need_ceph" ] && [ -z "${CEPH_CONF:-}" ]; then
+    ceph_dir=$top/$OUT/ceph
+    trap '"$top/scripts/ceph-cluster.sh" stop "$ceph_dir"' EXIT
+    if out=$(scripts/ceph-cluster.sh start "$ceph_dir" 2>&1); then
+        export "$(tail -n 1 <<<"$out")"
+        echo "check: a Ceph cluster for the rbd tests: $CEPH_CONF" | tee -a "$log"
+    else
+        echo "check: no Ceph cluster for the rbd tests: $out" | tee -a "$log"
+    fi
+fi
 
 # A gcc ASan build logs to files: its makecontext/swapcontext warning in
 # every process's stderr would break the iotests' output comparison.

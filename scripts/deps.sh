@@ -18,6 +18,7 @@ PKGS=(
     libgnutls28-dev gnutls-bin python3-libnbd
     nbdkit libnbd-bin fio gnuplot-nox
     clang-19 ccache
+    ceph-mon ceph-osd ceph-common librbd-dev
 )
 BACKPORTS=(meson python3-pycotap)
 

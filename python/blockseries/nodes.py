@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """
 blockdev-add arguments, as data: the nodes of a live restore, alloc-track
-with its file (the target), backing (the backup) and state children.
+with its file (the target), backing (the backup) and state children, on
+files, RBD images or NBD.
 """
 
 
@@ -22,6 +23,16 @@ def image_node(filename, fmt='raw', direct=False, node_name=None,
         node['node-name'] = node_name
     if read_only:
         node['read-only'] = True
+    return node
+
+
+def rbd_node(conf, image, node_name=None, pool='rbd'):
+    """A raw format node over an RBD image of the cluster of conf"""
+    node = {'driver': 'raw',
+            'file': {'driver': 'rbd', 'pool': pool, 'image': image,
+                     'conf': conf}}
+    if node_name:
+        node['node-name'] = node_name
     return node
 
 

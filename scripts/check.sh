@@ -18,6 +18,8 @@
 #                            'series' stands for all the series' own tests
 #   IOTESTS_JOBS=N           parallel jobs (default 2)
 #   CRASH_ARGS="--kills 100" options for tests/live-restore-crash.py, run last
+#   RBD_CRASH_ARGS="--kills 20" the same for its run with the target and state
+#                            on rbd (live-restore-crash-rbd; default 6 kills)
 #
 # On a build with AddressSanitizer (check-sanitizers.sh's), ASan and UBSan
 # write to files under build/check/sanitizer/, and any report there fails
@@ -58,7 +60,7 @@ series_io=$(sed -n "/^# the series' own tests/,\$p" "$LIST" |
 [ -n "$series_io" ] || die "$LIST lacks its last block \"# the series' own tests\": restore it"
 unit_tests=$(git -C "$Q" diff --name-only --diff-filter=AM base -- 'tests/unit/test-*.c' 2>/dev/null |
              sed 's|^tests/unit/||; s|\.c$||')
-series=" $(echo $series_io $unit_tests) live-restore-crash "
+series=" $(echo $series_io $unit_tests) live-restore-crash live-restore-crash-rbd "
 is_series() { [[ "$series" == *" $1 "* ]]; }
 
 ITESTS_SEL=
@@ -97,6 +99,7 @@ for t in $(grep -v -e '^#' -e '^[[:space:]]*$' "$LIST" | sed 's/skip:.*//' |
            awk '/ ceph( |$)/ {print $1}'); do
     selected "$t" && need_ceph=1
 done
+selected live-restore-crash-rbd && need_ceph=1
 if [ -n "$need_ceph" ] && [ -z "${CEPH_CONF:-}" ]; then
     ceph_dir=$top/$OUT/ceph
     trap '"$top/scripts/ceph-cluster.sh" stop "$ceph_dir"' EXIT
@@ -154,7 +157,7 @@ for fmt in qcow2 raw; do
         auto=""
         if [ "$proto" = file ] && [ -n "$ITESTS_SEL" ]; then
             for t in $ITESTS_SEL; do
-                case "$t" in live-restore-crash|test-*) continue ;; esac
+                case "$t" in live-restore-crash*|test-*) continue ;; esac
                 grep -qE "^$t( |\$)" "$top/$LIST" || auto="$auto $t"
             done
         elif [ "$proto" = file ]; then
@@ -242,20 +245,27 @@ for t in $unit_tests; do
     fi
 done
 
-# The crash test of a durable live restore: SIGKILLs at random moments
-if selected live-restore-crash; then
+# The crash test of a durable live restore: SIGKILLs at random moments;
+# then with the target and the state on rbd (each run waits 6 s for the
+# killed daemon's lock: fewer kills)
+crash_test() {
+    local name=$1; shift
+    selected "$name" || return 0
     # blockseries (python/) and QEMU's qemu.qmp of the tree under test, as
     # the Makefile gives them to demo/ and bench/
     if PYTHONPATH="$top/python:$(cd "$Q" && pwd)/python" \
-           /usr/bin/python3 tests/live-restore-crash.py ${CRASH_ARGS:-} \
-           >"$OUT/live-restore-crash.log" 2>&1; then
+           /usr/bin/python3 tests/live-restore-crash.py "$@" \
+           >"$OUT/$name.log" 2>&1; then
         pass=$((pass + 1))
     else
         fail=$((fail + 1))
-        failed+=("live-restore-crash")
+        failed+=("$name")
     fi
-    tee -a "$log" <"$OUT/live-restore-crash.log" | grep -E 'mismatches|FAILED|Error'
-fi
+    tee -a "$log" <"$OUT/$name.log" | grep -E 'mismatches|FAILED|Error'
+}
+crash_test live-restore-crash ${CRASH_ARGS:-}
+crash_test live-restore-crash-rbd --target rbd --workdir "$top/build/crash-rbd" \
+    ${RBD_CRASH_ARGS:---kills 6}
 
 # Any sanitizer report fails the run (one failure for all: the files are
 # named by process, not by test), except ASan's two warnings about the

@@ -16,6 +16,12 @@ At the end the restore runs to completion and the node leaves the
 graph; the guest writes to the target, the daemon is killed once more
 and started as before, and the node must read those writes.
 
+With --target rbd, the target and the state are RBD images of the
+cluster that CEPH_CONF names, or of a throwaway one.  A killed daemon
+holds the image's exclusive lock until the cluster sees it gone (the
+throwaway cluster's 'osd client watch timeout' of 5 s), so each run
+lasts that much longer before it is killed.
+
 The model: a guest write is durable once a flush issued after it
 completes.  After each restart every 4 KiB block must read as its
 durable content or as one of the writes since (acknowledged or not: a
@@ -24,6 +30,7 @@ durable content.  At the very end the target must equal the model
 exactly.
 
     tests/live-restore-crash.py [--kills N] [--seed S] [--size MiB]
+                                [--target file|rbd]
 
 with PYTHONPATH=python:build/qemu/python, as scripts/check.sh runs it.
 """
@@ -40,7 +47,8 @@ import time
 
 import nbd
 
-from blockseries.nodes import file_node, image_node, track_node
+from blockseries import ceph
+from blockseries.nodes import file_node, image_node, rbd_node, track_node
 from blockseries.qsd import StorageDaemon
 from blockseries.tools import TOP, binary
 
@@ -139,17 +147,77 @@ class Guest(threading.Thread):
             pass    # the daemon is gone
 
 
-def track_opts(work, auto_remove=False, new_state=False):
-    return track_node(image_node(os.path.join(work, 'target.raw')),
+class Files:
+    """The target and the state in files of the work directory"""
+
+    # A killed daemon holds nothing that a new one waits for
+    lock_wait = 0
+
+    def __init__(self, work, size):
+        self.target_path = os.path.join(work, 'target.raw')
+        self.state_path = os.path.join(work, 'state.img')
+        with open(self.target_path, 'wb') as f:
+            f.truncate(size)
+        open(self.state_path, 'wb').close()
+
+    def target(self):
+        return image_node(self.target_path)
+
+    def state(self):
+        return file_node(self.state_path)
+
+    def state_bytes(self):
+        with open(self.state_path, 'rb') as f:
+            return f.read()
+
+    def target_filename(self):
+        return self.target_path
+
+    def remove(self):
+        pass
+
+
+class RbdImages:
+    """The target and the state in RBD images"""
+
+    # Until the cluster breaks a killed daemon's exclusive lock
+    lock_wait = 6
+
+    def __init__(self, conf, size, tag):
+        self.conf = conf
+        self.target_image = f'crash-target-{tag}'
+        self.state_image = f'crash-state-{tag}'
+        ceph.create(conf, self.target_image, size)
+        ceph.create(conf, self.state_image, 1024 * 1024)
+
+    def target(self):
+        return rbd_node(self.conf, self.target_image)
+
+    def state(self):
+        return rbd_node(self.conf, self.state_image)
+
+    def state_bytes(self):
+        return ceph.read(self.conf, self.state_image)
+
+    def target_filename(self):
+        return ceph.filename(self.conf, self.target_image)
+
+    def remove(self):
+        ceph.remove(self.conf, self.target_image)
+        ceph.remove(self.conf, self.state_image)
+
+
+def track_opts(work, disks, auto_remove=False, new_state=False):
+    return track_node(disks.target(),
                       image_node(os.path.join(work, 'backup.raw')),
-                      file_node(os.path.join(work, 'state.img')),
-                      new_state, node_name='track', auto_remove=auto_remove)
+                      disks.state(), new_state, node_name='track',
+                      auto_remove=auto_remove)
 
 
-def start(work, auto_remove=False, iothread=False, new_state=False):
+def start(work, disks, auto_remove=False, iothread=False, new_state=False):
     qsd = StorageDaemon(work, 'qsd', '--object', 'iothread,id=io0')
     try:
-        qsd.add(track_opts(work, auto_remove, new_state))
+        qsd.add(track_opts(work, disks, auto_remove, new_state))
         qsd.export('track', writable=True,
                    iothread='io0' if iothread else None)
     except Exception:
@@ -163,17 +231,16 @@ def stream(qsd, speed):
     qsd.cmd('block-stream', job_id='restore', device='track', speed=speed)
 
 
-def recorded(state_path):
+def recorded(state):
     """How much of the disk the state records as in the target"""
-    with open(state_path, 'rb') as f:
-        header = f.read(4096)
-        granularity = struct.unpack_from('<Q', header, 16)[0]
-        nb_blocks = struct.unpack_from('<Q', header, 40)[0]
-        total = 0
-        for _ in range(nb_blocks):
-            slots = [f.read(4096), f.read(4096)]
-            newest = max(slots, key=lambda s: struct.unpack_from('<Q', s, 8))
-            total += sum(bin(b).count('1') for b in newest[64:])
+    granularity = struct.unpack_from('<Q', state, 16)[0]
+    nb_blocks = struct.unpack_from('<Q', state, 40)[0]
+    total = 0
+    for block in range(nb_blocks):
+        slots = [state[(1 + 2 * block + i) * 4096:(2 + 2 * block + i) * 4096]
+                 for i in range(2)]
+        newest = max(slots, key=lambda s: struct.unpack_from('<Q', s, 8))
+        total += sum(bin(b).count('1') for b in newest[64:])
     return total * granularity
 
 
@@ -193,6 +260,7 @@ def main():
     p.add_argument('--kills', type=int, default=20)
     p.add_argument('--seed', type=int, default=None)
     p.add_argument('--size', type=int, default=32, help='MiB')
+    p.add_argument('--target', choices=('file', 'rbd'), default='file')
     p.add_argument('--workdir', default=os.path.join(TOP, 'build', 'crash'))
     args = p.parse_args()
 
@@ -203,24 +271,40 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     print(f'live-restore-crash: {args.kills} kills, {args.size} MiB, '
-          f'seed {seed}')
+          f'target {args.target}, seed {seed}')
 
     backup = rng.randbytes(size)
     with open(os.path.join(work, 'backup.raw'), 'wb') as f:
         f.write(backup)
-    with open(os.path.join(work, 'target.raw'), 'wb') as f:
-        f.truncate(size)
-    open(os.path.join(work, 'state.img'), 'wb').close()
+    if args.target == 'rbd':
+        with ceph.cluster(work) as conf:
+            disks = RbdImages(conf, size, seed)
+            try:
+                ret = crash_runs(args, work, disks, rng, backup, seed)
+            finally:
+                disks.remove()
+    else:
+        ret = crash_runs(args, work, Files(work, size), rng, backup, seed)
+    if not ret:
+        shutil.rmtree(work, ignore_errors=True)
+    return ret
+
+
+def crash_runs(args, work, disks, rng, backup, seed):
+    size = len(backup)
     model = Model(backup)
-    # Slow enough that the restore spans the kills
-    speed = max(size // (args.kills or 1) * 3 // 2, 1024 * 1024)
+    # Slow enough that the restore spans the kills: a run lasts about
+    # lock_wait + 0.5 s
+    speed = max(int(size / (args.kills or 1) / (disks.lock_wait + 0.5) *
+                    0.75), 1024 * 1024)
 
     failures = 0
     writes = flushes = 0
     restored = []   # percent of the disk the state has after each kill
     for kill in range(args.kills):
         # Every other run in an iothread
-        qsd = start(work, iothread=kill % 2 == 1, new_state=kill == 0)
+        qsd = start(work, disks, iothread=kill % 2 == 1,
+                    new_state=kill == 0)
         try:
             bad = model.check(read_all(qsd.uri(), size))
             stream(qsd, speed)
@@ -234,17 +318,16 @@ def main():
                   f'{bad[0] * BLOCK}')
         guest = Guest(qsd.uri(), model, rng, size)
         guest.start()
-        time.sleep(rng.uniform(0.05, 1.0))
+        time.sleep((disks.lock_wait if kill else 0) + rng.uniform(0.05, 1.0))
         qsd.kill()
         guest.join(30)
-        restored.append(recorded(os.path.join(work, 'state.img')) * 100 //
-                        size)
+        restored.append(recorded(disks.state_bytes()) * 100 // size)
         writes += guest.writes
         flushes += guest.flushes
 
     # The last run: check, then let the restore finish and the node leave;
     # the guest goes on writing to the target, then a last crash
-    qsd = start(work, auto_remove=True, new_state=args.kills == 0)
+    qsd = start(work, disks, auto_remove=True, new_state=args.kills == 0)
     bad = model.check(read_all(qsd.uri(), size))
     if bad:
         failures += 1
@@ -270,7 +353,7 @@ def main():
     flushes += guest.flushes
 
     # Opened as before, it must read the guest's writes, not the backup
-    qsd = start(work)
+    qsd = start(work, disks)
     bad = model.check(read_all(qsd.uri(), size))
     if bad:
         failures += 1
@@ -282,7 +365,7 @@ def main():
         f.write(model.durable)
     cmp = subprocess.run([binary('qemu-img'), 'compare',
                           '-f', 'raw', '-F', 'raw',
-                          os.path.join(work, 'target.raw'),
+                          disks.target_filename(),
                           os.path.join(work, 'expected.raw')],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True, check=False)
@@ -297,7 +380,6 @@ def main():
     if failures:
         print(f'live-restore-crash: FAILED (seed {seed}, files in {work})')
         return 1
-    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -8,6 +8,7 @@ without authentication options, as on that throwaway cluster.
 
 import contextlib
 import os
+import subprocess
 
 from .tools import TOP, run
 
@@ -42,3 +43,10 @@ def remove(conf, image):
 def filename(conf, image):
     """The image for qemu-img and qemu-io"""
     return f'rbd:{POOL}/{image}:conf={conf}'
+
+
+def read(conf, image):
+    """An image's whole content"""
+    return subprocess.run(['rbd', '--conf', conf, 'export', '--no-progress',
+                           f'{POOL}/{image}', '-'],
+                          check=True, stdout=subprocess.PIPE).stdout

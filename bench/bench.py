@@ -123,6 +123,24 @@ def job_span(run, events, end_event):
     return run
 
 
+def progress_at(run, stamp):
+    """
+    The job's progress in run (0 to 1) at wall-clock time stamp, between
+    its samples (every 0.25 s) in a straight line
+    """
+    points = [(run['start'], 0.0), *run['progress'], (run['end'], 1.0)]
+    for (t0, f0), (t1, f1) in zip(points, points[1:]):
+        if t0 <= stamp <= t1:
+            return f0 if t1 == t0 else f0 + (f1 - f0) * (stamp - t0) / (t1 - t0)
+    return 1.0 if stamp > run['end'] else 0.0
+
+
+def window_speed(run, start, end):
+    """The job's progress per second (percent) from start to end"""
+    return (progress_at(run, end) - progress_at(run, start)) * 100 / \
+        (end - start)
+
+
 def num(value, unit=''):
     """A measurement for the tables: n/a where there is none"""
     return 'n/a' if value is None else f'{value:.3f} {unit}'.rstrip()
@@ -474,6 +492,18 @@ class Bench:
             for key in ('iops', 'p50', 'p99'):
                 nums[f'{key} {when}'] = [b[when][key] for _, b in runs
                                          if b[when][key] is not None]
+        # The job's speed inside the guest's window, and with an idle guest
+        # at the same time from its start
+        nums['speed busy'], nums['speed idle'] = [], []
+        for idle, busy in runs:
+            win = busy['during']
+            if win['start'] is None:
+                continue
+            nums['speed busy'].append(window_speed(busy, win['start'],
+                                                   win['end']))
+            nums['speed idle'].append(window_speed(
+                idle, idle['start'] + win['start'] - busy['start'],
+                idle['start'] + win['end'] - busy['start']))
         inside = sum(b['inside'] for _, b in runs)
         span = statistics.median(nums['busy']) / self.opts.guest_window
         note = (f'{case}, {name}: the fio window lay inside the {job} in '
@@ -540,6 +570,9 @@ class Bench:
                             med('p99 during'), nums['p99 during'], 'ms')
         self.record(case, f'{name}: {time_name}, busy / idle guest',
                     med('idle'), nums['idle'], med('busy'), nums['busy'])
+        self.record(case, f'{name}: progress in the guest\'s window, busy / '
+                    'idle guest', med('speed idle'), nums['speed idle'],
+                    med('speed busy'), nums['speed busy'], '%/s', False)
         if convert:
             self.record(case, f'{name}: {time_name}, idle guest / qemu-img '
                         'convert', convert[0], convert[1], med('idle'),
